@@ -1,0 +1,48 @@
+"""Queries on system_backups."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import SystemBackup
+
+
+async def get_by_backup_id(session: AsyncSession, backup_id: str) -> SystemBackup | None:
+    return await session.scalar(select(SystemBackup).where(SystemBackup.backup_id == backup_id))
+
+
+async def list_newest_first(session: AsyncSession, limit: int) -> list[SystemBackup]:
+    rows = await session.scalars(
+        select(SystemBackup)
+        .order_by(SystemBackup.created_at.desc(), SystemBackup.backup_id.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def update_fields(session: AsyncSession, backup_id: str, **values: Any) -> None:
+    await session.execute(
+        update(SystemBackup).where(SystemBackup.backup_id == backup_id).values(**values)
+    )
+
+
+async def claim_creating(session: AsyncSession, backup_id: str) -> SystemBackup | None:
+    """Lock the row if it is still `creating` (so two workers never export it at once)."""
+    return await session.scalar(
+        select(SystemBackup)
+        .where(SystemBackup.backup_id == backup_id, SystemBackup.status == "creating")
+        .with_for_update(skip_locked=True)
+    )
+
+
+async def stale_creating(session: AsyncSession, older_than: datetime) -> list[SystemBackup]:
+    """`creating` backups whose worker has not shown life since `older_than`."""
+    rows = await session.scalars(
+        select(SystemBackup).where(
+            SystemBackup.status == "creating",
+            func.coalesce(SystemBackup.heartbeat_at, SystemBackup.created_at) < older_than,
+        )
+    )
+    return list(rows)

@@ -1,0 +1,28 @@
+"""Backup mutations."""
+
+import strawberry
+
+from app.backups import service
+from app.db.engine import transaction
+from app.errors import BadUserInput
+from app.graphql.backups.types import Backup, BackupType, CreateBackupInput
+from app.graphql.context import Context
+
+
+@strawberry.type
+class BackupMutations:
+    @strawberry.mutation(description="Start a backup; returns at once with status CREATING.")
+    async def create_backup(
+        self, info: strawberry.Info[Context, None], input: CreateBackupInput
+    ) -> Backup:
+        if input.type is BackupType.SCHEDULED:
+            raise BadUserInput("SCHEDULED backups are made by schedules, not requested directly")
+        state = info.context.state
+        admin = info.context.current_admin
+        async with state.target_pool.acquire() as target, transaction(state.sessions) as session:
+            row = await service.create_backup(
+                session, target, admin, input.type.value, input.tables, input.description
+            )
+        # Only now is the row committed, so the worker is sure to find it.
+        state.jobs.export_backup(row.backup_id)
+        return Backup.from_row(row)

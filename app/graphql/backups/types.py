@@ -1,0 +1,80 @@
+"""GraphQL types of backups."""
+
+import uuid
+from datetime import datetime
+from enum import Enum
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.db.models import SystemBackup
+from app.graphql.admins.types import AdminUser
+from app.graphql.context import Context
+from app.graphql.scalars import BigInt
+
+
+@strawberry.enum
+class BackupType(Enum):
+    FULL = "full"
+    PARTIAL = "partial"
+    SCHEDULED = "scheduled"
+
+
+@strawberry.enum
+class BackupStatus(Enum):
+    CREATING = "creating"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@strawberry.type
+class Backup:
+    id: strawberry.ID
+    backup_id: str
+    type: BackupType
+    status: BackupStatus
+    description: str | None
+    tables_included: list[str]
+    size_bytes: BigInt | None
+    file_path: str | None
+    created_at: datetime
+    completed_at: datetime | None
+    error_message: str | None
+    metadata: JSON | None
+    progress: JSON | None = strawberry.field(
+        description="What the worker is doing now (step, tables done, bytes written)."
+    )
+    created_by_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def created_by(self, info: strawberry.Info[Context, None]) -> AdminUser:
+        row = await info.context.admins.load(self.created_by_id)
+        assert row is not None  # created_by is a NOT NULL foreign key
+        return AdminUser.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: SystemBackup) -> "Backup":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            backup_id=row.backup_id,
+            type=BackupType(row.backup_type),
+            status=BackupStatus(row.status),
+            description=row.description,
+            tables_included=list(row.tables_included or []),
+            size_bytes=BigInt(row.file_size_bytes) if row.file_size_bytes is not None else None,
+            file_path=row.file_path,
+            created_at=row.created_at,
+            completed_at=row.completed_at,
+            error_message=row.error_message,
+            metadata=cast(JSON, row.metadata_),
+            progress=cast(JSON, row.progress),
+            created_by_id=row.created_by,
+        )
+
+
+@strawberry.input
+class CreateBackupInput:
+    type: BackupType
+    tables: list[str] | None = None
+    description: str | None = None

@@ -1,0 +1,57 @@
+"""Errors as clients see them: a stable extensions.code; unexpected ones masked and logged once."""
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from app.errors import AppError
+
+logger = logging.getLogger("lifeboat.graphql")
+
+MASKED_MESSAGE = "Unexpected error."
+
+
+def _request_error_code(error: GraphQLError) -> str:
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if error.message.startswith("Variable "):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def _with_code(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if error.extensions and "code" in error.extensions:
+        return error
+    if isinstance(original, AppError):
+        code = original.code
+    elif error.path is None:
+        # Raised before any resolver ran: the document or its variables are invalid.
+        code = _request_error_code(error)
+    else:
+        logger.error("unexpected error in GraphQL resolver", exc_info=original)
+        return GraphQLError(
+            MASKED_MESSAGE,
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": "INTERNAL_SERVER_ERROR"},
+        )
+    return GraphQLError(
+        error.message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=original,
+        extensions={**(error.extensions or {}), "code": code},
+    )
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [_with_code(error) for error in result.errors]

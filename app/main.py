@@ -1,0 +1,76 @@
+"""The Starlette application: resources opened in the lifespan, GraphQL at /graphql."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+
+from app.db.engine import create_engine, session_factory
+from app.db.urls import asyncpg_dsn
+from app.graphql.schema import schema
+from app.graphql.view import LifeboatGraphQL
+from app.jobs import Jobs
+from app.settings import Settings, get_settings
+from app.state import AppState
+from app.storage.client import ObjectStore, create_client
+
+logger = logging.getLogger("lifeboat")
+
+
+def _default_jobs() -> Jobs:
+    # Imported here so that building the app for `make schema` needs no broker module.
+    from workers.jobs import DramatiqJobs
+
+    return DramatiqJobs()
+
+
+async def healthz(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+def create_app(settings: Settings | None = None, jobs: Jobs | None = None) -> Starlette:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        target_pool = await asyncpg.create_pool(
+            asyncpg_dsn(settings.target_database_url), min_size=0, max_size=3
+        )
+        app.state.lifeboat = AppState(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            target_pool=target_pool,
+            archives=ObjectStore(create_client(settings), settings.s3_bucket),
+            jobs=jobs or _default_jobs(),
+        )
+        try:
+            yield
+        finally:
+            await target_pool.close()
+            await engine.dispose()
+
+    graphql_app = LifeboatGraphQL(schema)
+    routes = [
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),
+        Route("/healthz", healthz),
+    ]
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["authorization", "content-type", "accept"],
+            max_age=600,
+        )
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -1,0 +1,66 @@
+"""The one settings object: every knob comes from a LIFEBOAT_* environment variable."""
+
+from functools import lru_cache
+
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "lifeboat-dev-secret-key-change-me"
+DEV_S3_ACCESS_KEY = "lifeboat"
+DEV_S3_SECRET_KEY = "lifeboat-dev-secret"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIFEBOAT_", extra="ignore")
+
+    env: str = "dev"
+    database_url: str = "postgresql://root@127.0.0.1:5432/lifeboat"
+    # Empty means "the demo database that `make run` creates".
+    target_database_url: str = "postgresql://root@127.0.0.1:5432/lifeboat_demo"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    s3_endpoint: str = "127.0.0.1:9000"
+    s3_access_key: str = DEV_S3_ACCESS_KEY
+    s3_secret_key: SecretStr = SecretStr(DEV_S3_SECRET_KEY)
+    s3_secure: bool = False
+    s3_region: str = "us-east-1"
+    s3_bucket: str = "lifeboat-backups"
+    uploads_bucket: str = "app-uploads"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    cors_origins: str = ""
+    # Queue names get this prefix so several stacks can share one broker.
+    queue_prefix: str = ""
+    # zstd level for archives: 1-3 keep the export CPU-cheap on small machines.
+    zstd_level: int = 3
+    # Multipart upload part size (bytes); also the upper bound of upload buffering.
+    upload_part_size: int = 16 * 1024 * 1024
+    # A `creating` backup or `in_progress` restore whose worker heartbeat is older than this
+    # is declared dead by the reaper.
+    stale_after_seconds: int = 120
+    heartbeat_seconds: int = 5
+
+    @field_validator("database_url", "target_database_url")
+    @classmethod
+    def _plain_postgres_url(cls, value: str) -> str:
+        if not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql://user@host:port/db URL")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> "Settings":
+        if self.env == "production" and self.secret_key.get_secret_value() == DEV_SECRET_KEY:
+            raise ValueError("LIFEBOAT_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
+
+    def queue(self, name: str) -> str:
+        return f"{self.queue_prefix}{name}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

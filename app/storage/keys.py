@@ -1,0 +1,24 @@
+"""The one module that knows where a backup's objects live in LIFEBOAT_S3_BUCKET.
+
+Every object of a backup sits under `backups/<backupId>/`; the manifest is written last, so a
+prefix without `manifest.json` is never a backup.
+"""
+
+BACKUPS_ROOT = "backups/"
+
+
+def backup_prefix(backup_id: str) -> str:
+    return f"{BACKUPS_ROOT}{backup_id}/"
+
+
+def manifest_key(backup_id: str) -> str:
+    return f"{backup_prefix(backup_id)}manifest.json"
+
+
+def table_key(backup_id: str, index: int) -> str:
+    # Numbered, not named: table names may hold any character, the manifest maps them.
+    return f"{backup_prefix(backup_id)}tables/{index:05d}.copy.zst"
+
+
+def uploads_key(backup_id: str) -> str:
+    return f"{backup_prefix(backup_id)}uploads.tar.zst"

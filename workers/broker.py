@@ -1,0 +1,33 @@
+"""The Dramatiq broker, chosen by LIFEBOAT_BROKER_URL: redis:// → Redis, amqp:// → RabbitMQ.
+
+Importing this module declares the broker (Dramatiq needs one before actors are defined) but
+opens no connection: both brokers connect on first use.
+"""
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import AsyncIO
+
+from app.settings import Settings, get_settings
+from workers.resources import WorkerResourcesMiddleware
+
+
+def create_broker(settings: Settings) -> dramatiq.Broker:
+    url = settings.broker_url
+    broker: dramatiq.Broker
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        # A dead worker's messages come back after heartbeat_timeout; keep it short enough
+        # that a killed export is retried within a minute.
+        broker = RedisBroker(url=url, heartbeat_timeout=30_000, dead_message_ttl=86_400_000)
+    elif url.startswith(("amqp://", "amqps://")):
+        broker = RabbitmqBroker(url=url, confirm_delivery=True)
+    else:
+        raise ValueError(f"LIFEBOAT_BROKER_URL must start with redis:// or amqp://, got {url!r}")
+    broker.add_middleware(AsyncIO())
+    broker.add_middleware(WorkerResourcesMiddleware())
+    return broker
+
+
+broker = create_broker(get_settings())
+dramatiq.set_broker(broker)
