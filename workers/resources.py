@@ -1,51 +1,41 @@
 """Resources a worker process shares between its actors, opened once and closed at shutdown."""
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.engine import create_engine, session_factory
-from app.settings import Settings, get_settings
+from app.pipelines.context import PipelineContext
+from app.settings import get_settings
 from app.storage.client import ObjectStore, create_client
 
-
-@dataclass
-class WorkerResources:
-    settings: Settings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    archives: ObjectStore
-    uploads: ObjectStore
+_engine: AsyncEngine | None = None
+_context: PipelineContext | None = None
 
 
-_resources: WorkerResources | None = None
-
-
-def get_resources() -> WorkerResources:
+def get_context() -> PipelineContext:
     """Built on first use inside the worker's event loop (never at import time)."""
-    global _resources
-    if _resources is None:
+    global _engine, _context
+    if _context is None:
         settings = get_settings()
-        engine = create_engine(settings.database_url, pool_size=2)
+        _engine = create_engine(settings.database_url, pool_size=2)
         client = create_client(settings)
-        _resources = WorkerResources(
+        _context = PipelineContext(
             settings=settings,
-            engine=engine,
-            sessions=session_factory(engine),
+            sessions=session_factory(_engine),
             archives=ObjectStore(client, settings.s3_bucket),
             uploads=ObjectStore(client, settings.uploads_bucket),
         )
-    return _resources
+    return _context
 
 
 async def close_resources() -> None:
-    global _resources
-    if _resources is not None:
-        await _resources.engine.dispose()
-        _resources = None
+    global _engine, _context
+    if _engine is not None:
+        await _engine.dispose()
+    _engine = _context = None
 
 
 class WorkerResourcesMiddleware(dramatiq.Middleware):
@@ -55,5 +45,5 @@ class WorkerResourcesMiddleware(dramatiq.Middleware):
         from dramatiq.asyncio import get_event_loop_thread
 
         loop_thread = get_event_loop_thread()
-        if loop_thread is not None and _resources is not None:
+        if loop_thread is not None and _engine is not None:
             asyncio.run_coroutine_threadsafe(close_resources(), loop_thread.loop).result(10)
