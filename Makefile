@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# npm projects: GraphiQL's browser files (served by the app) and the GraphQL over HTTP audit.
+NODE_DIRS := app/graphql/graphiql tests/graphql/http_audit
+NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
+# `make test` renders GraphiQL in headless Chromium; as root on Debian it installs it when missing.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install run test lint schema schema-check bench clean
+.PHONY: install run test lint schema schema-check bench clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +18,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+%/node_modules/.installed: %/package.json %/package-lock.json
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP) $(NODE_STAMPS)
+
+chromium:
+	@command -v chromium >/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y -q chromium || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }; }
 
 run: install
 	$(BIN)/python -m app.devstack.run
@@ -33,7 +47,7 @@ lint: install
 	$(BIN)/ruff format --check app workers tests bench
 	$(BIN)/mypy
 
-test: install schema-check lint
+test: install chromium schema-check lint
 	$(BIN)/pytest
 
 bench: install

@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from app.db.engine import create_engine, session_factory
 from app.db.urls import asyncpg_dsn
+from app.graphql.graphiql import assets as graphiql_assets
 from app.graphql.schema import schema
 from app.graphql.view import LifeboatGraphQL
 from app.jobs import Jobs
@@ -58,10 +59,11 @@ def create_app(settings: Settings | None = None, jobs: Jobs | None = None) -> St
             await target_pool.close()
             await engine.dispose()
 
-    graphql_app = LifeboatGraphQL(schema)
+    graphql_app = LifeboatGraphQL(schema, allowed_origins=settings.cors_origin_list)
     routes = [
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
+        Route(graphiql_assets.STATIC_PREFIX + "/{name}", graphiql_assets.asset),
         Route("/healthz", healthz),
     ]
     middleware = [

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
+from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from app.auth import service as auth_service
@@ -27,16 +28,28 @@ class Context:
     response: Response | None
     authorization: str | None
     admin: AdminUser | None = None
+    # graphql-transport-ws's connection_init payload; Strawberry sets it on websocket connections.
+    connection_params: dict[str, object] | None = None
     admins: DataLoader[uuid.UUID, AdminUser | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.admins = DataLoader(lambda ids: _load_admins(self.state, list(ids)))
 
+    @property
+    def credentials(self) -> str | None:
+        """The Authorization header, or its value in a websocket's connection_init payload."""
+        if self.authorization:
+            return self.authorization
+        params = self.connection_params or {}
+        value = params.get("Authorization", params.get("authorization"))
+        return value if isinstance(value, str) else None
+
     async def authenticate(self) -> AdminUser:
         """The calling admin; raises UNAUTHENTICATED / FORBIDDEN."""
-        if self.admin is None:
+        # A websocket outlives a token's revocation: every operation on one checks it again.
+        if self.admin is None or isinstance(self.request, WebSocket):
             async with transaction(self.state.sessions) as session:
-                self.admin = await auth_service.authenticate(session, self.authorization)
+                self.admin = await auth_service.authenticate(session, self.credentials)
         return self.admin
 
     @property
