@@ -5,8 +5,8 @@
 
   var STORAGE_KEY = "lifeboat.token";
   var DEFAULT_QUERY = [
-    "# Lifeboat: every operation needs an admin token (the field above).",
-    "# Get one with: lifeboat admin create you@example.com",
+    "# Every operation needs an admin token (the field above).",
+    "# Make one with: lifeboat admin create EMAIL",
     "",
     "query Backups {",
     "  backups(limit: 10) {",
