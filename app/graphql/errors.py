@@ -13,6 +13,10 @@ logger = logging.getLogger("lifeboat.graphql")
 MASKED_MESSAGE = "Unexpected error."
 
 
+# What parsing, validating and coercing a request raise (None: graphql-core's own errors).
+_REQUEST_ERRORS = (type(None), GraphQLError, ValueError, TypeError)
+
+
 def _request_error_code(error: GraphQLError) -> str:
     if error.message.startswith("Syntax Error"):
         return "GRAPHQL_PARSE_FAILED"
@@ -27,11 +31,11 @@ def _with_code(error: GraphQLError) -> GraphQLError:
         return error
     if isinstance(original, AppError):
         code = original.code
-    elif error.path is None:
-        # Raised before any resolver ran: the document or its variables are invalid.
+    elif error.path is None and isinstance(original, _REQUEST_ERRORS):
+        # Raised before any resolver ran, by parsing, validation or coercion of variables.
         code = _request_error_code(error)
     else:
-        logger.error("unexpected error in GraphQL resolver", exc_info=original)
+        logger.error("unexpected error in a GraphQL operation", exc_info=original)
         return GraphQLError(
             MASKED_MESSAGE,
             nodes=error.nodes,
