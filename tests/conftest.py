@@ -29,8 +29,9 @@ from app.settings import Settings, get_settings  # noqa: E402
 from app.storage.client import ObjectStore, create_client  # noqa: E402
 from tests.support.services import ensure_seaweed, require  # noqa: E402
 
-# Fixtures shared by tests that need the API on a real socket (live_server).
-pytest_plugins = ["tests.support.server"]
+# Shared fixtures: the API on a real socket (live_server); real Dramatiq workers (worker,
+# worker_processes); a PipelineContext to run pipelines directly (pipeline_context).
+pytest_plugins = ["tests.support.server", "tests.support.worker", "tests.support.pipeline"]
 
 ADMIN_URL = "postgresql://root@127.0.0.1:5432/postgres"
 

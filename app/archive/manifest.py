@@ -7,7 +7,11 @@ Format version 1 (JSON, camelCase keys):
 - sequences: values of the sequences that belong to the backed-up tables (or every sequence,
   for a full backup);
 - uploads: the tar.zst object holding the user uploads (full backups), or null;
-- schemaFingerprint: SHA-256 over the tables' column definitions, to tell a changed schema.
+- schemaFingerprint: SHA-256 over the tables' column definitions, to tell a changed schema;
+- sessionSettings: the settings the COPY streams were written with, to set before loading;
+- createdAt: when the export's snapshot was taken (its data is as of that moment).
+A partitioned table is one entry (kind 'p') named by its root: one stream with the rows of all
+its partitions, which COPY into the root routes back to the right partitions.
 """
 
 import hashlib
@@ -69,6 +73,9 @@ class Manifest:
     copy_format: str  # 'binary' or 'text', as given to COPY
     compression: str = "zstd"
     server_version: str = ""
+    # Session settings (DateStyle, IntervalStyle, lc_monetary, …) the COPY streams were written
+    # with: text COPY values are parsed correctly only when the load sets the same ones.
+    session_settings: dict[str, str] = field(default_factory=dict)
     tables: list[TableEntry] = field(default_factory=list)
     sequences: list[SequenceEntry] = field(default_factory=list)
     uploads: UploadsEntry | None = None
@@ -134,9 +141,13 @@ def _to_snake(key: str) -> str:
     return "".join("_" + ch.lower() if ch.isupper() else ch for ch in key)
 
 
+# Maps whose keys are data (PostgreSQL setting names), not field names to convert.
+_VERBATIM = {"session_settings", "sessionSettings"}
+
+
 def _camel(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_to_camel(k): _camel(v) for k, v in value.items()}
+        return {_to_camel(k): v if k in _VERBATIM else _camel(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_camel(v) for v in value]
     return value
@@ -144,7 +155,7 @@ def _camel(value: Any) -> Any:
 
 def _snake(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_to_snake(k): _snake(v) for k, v in value.items()}
+        return {_to_snake(k): v if k in _VERBATIM else _snake(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_snake(v) for v in value]
     return value

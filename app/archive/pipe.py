@@ -18,13 +18,29 @@ class BoundedPipe(io.RawIOBase):
         self._chunks: queue.Queue[bytes | BaseException] = queue.Queue(max_chunks)
         self._pending = memoryview(b"")
         self._done = False
+        self._reader_gone = False
 
     def readable(self) -> bool:
         return True
 
     def put(self, data: bytes) -> None:
-        if data:
-            self._chunks.put(bytes(data))
+        """Queue bytes for the reader; raises PipeClosed once the reader has given up."""
+        if not data:
+            return
+        chunk = bytes(data)
+        while True:
+            if self._reader_gone:
+                raise PipeClosed("the reading side of the pipe stopped")
+            try:
+                # A timeout, not a plain put: a reader that died would leave it blocked forever.
+                self._chunks.put(chunk, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def reader_gone(self) -> None:
+        """The reader stopped for good: writers get PipeClosed instead of blocking."""
+        self._reader_gone = True
 
     def finish(self) -> None:
         self._chunks.put(_EOF)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import zstandard
 
-from app.archive.pipe import BoundedPipe
+from app.archive.pipe import BoundedPipe, PipeClosed
 from app.storage.client import ObjectStore
 
 
@@ -39,6 +39,7 @@ class ArchiveObjectWriter:
             store.put_stream(self.key, self._pipe, part_size)
         except BaseException as error:
             self._error = error
+            self._pipe.reader_gone()
 
     def _emit(self, compressed: bytes) -> None:
         if compressed:
@@ -46,7 +47,11 @@ class ArchiveObjectWriter:
                 raise self._error
             self._hash.update(compressed)
             self._stored += len(compressed)
-            self._pipe.put(compressed)
+            try:
+                self._pipe.put(compressed)
+            except PipeClosed:
+                # The upload failed meanwhile: report its error, not the pipe's.
+                raise self._error or PipeClosed("the upload stopped") from None
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         self._raw += len(data)

@@ -46,3 +46,36 @@ async def stale_creating(session: AsyncSession, older_than: datetime) -> list[Sy
         )
     )
     return list(rows)
+
+
+async def update_creating(session: AsyncSession, backup_id: str, **values: Any) -> bool:
+    """Update a backup only while it is `creating`; False if it is not (or does not exist)."""
+    result = await session.execute(
+        update(SystemBackup)
+        .where(SystemBackup.backup_id == backup_id, SystemBackup.status == "creating")
+        .values(**values)
+        .returning(SystemBackup.backup_id)
+    )
+    return result.first() is not None
+
+
+async def fail_stale_creating(
+    session: AsyncSession, older_than: datetime, message: str
+) -> list[str]:
+    """Atomically fail the `creating` backups with no sign of life since `older_than`."""
+    result = await session.execute(
+        update(SystemBackup)
+        .where(
+            SystemBackup.status == "creating",
+            func.coalesce(SystemBackup.heartbeat_at, SystemBackup.created_at) < older_than,
+        )
+        .values(
+            status="failed",
+            error_message=message,
+            completed_at=func.now(),
+            file_path=None,
+            file_size_bytes=None,
+        )
+        .returning(SystemBackup.backup_id)
+    )
+    return [row[0] for row in result]

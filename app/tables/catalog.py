@@ -36,7 +36,7 @@ SELECT c.oid,
        n.nspname AS schema,
        c.relname AS name,
        quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS display_name,
-       c.relkind AS kind,
+       c.relkind::text AS kind,
        c.relispartition AS is_partition,
        (SELECT quote_ident(pn.nspname) || '.' || quote_ident(pc.relname)
           FROM pg_inherits i

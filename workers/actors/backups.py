@@ -1,13 +1,76 @@
-"""Backup actors: thin and idempotent; they take ids and call the export pipeline."""
+"""Backup actors: thin and idempotent; they take ids and call the export pipeline.
+
+Idempotent because brokers deliver at least once: Redis requeues a dead worker's messages
+after its heartbeat timeout, RabbitMQ when its connection drops. A message for a backup still
+`creating` restarts the export from scratch (the pipeline first deletes what an earlier run
+stored); one for a completed or failed backup does nothing; while another worker holds the
+backup's lock the message is retried later.
+"""
+
+import asyncio
+import logging
+from typing import Any
 
 import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
 
+from app.backups.lifecycle import BackupNotCreating, reap_stale_backups
+from app.pipelines.export import ExportFailed, run_export
 from app.settings import get_settings
 from workers.broker import broker
+from workers.resources import get_context
 
 __all__ = ["broker", "export_backup"]
 
+logger = logging.getLogger("lifeboat.workers.backups")
 
-@dramatiq.actor(queue_name=get_settings().queue("backups"), max_retries=0)
+# Retries only cover what did not reach the backup's row (its lock held elsewhere, Lifeboat's
+# database briefly away); an export failure is already recorded and would fail the same way.
+MAX_RETRIES = 5
+# Generous: a large database takes long, and a dead worker is found by heartbeats, not this.
+TIME_LIMIT_MS = 24 * 3600 * 1000
+
+
+def _retry_when(retries: int, error: Exception) -> bool:
+    return retries < MAX_RETRIES
+
+
+@dramatiq.actor(
+    queue_name=get_settings().queue("backups"),
+    retry_when=_retry_when,
+    min_backoff=2_000,
+    max_backoff=60_000,
+    time_limit=TIME_LIMIT_MS,
+)
 async def export_backup(backup_id: str) -> None:
-    raise NotImplementedError("the export pipeline is being written")
+    try:
+        await run_export(get_context(), backup_id)
+    except BackupNotCreating:
+        logger.info("backup %s is no longer creating; nothing to do", backup_id)
+    except ExportFailed as failure:
+        logger.warning("backup %s failed: %s", backup_id, failure.message)
+
+
+async def reap_dead_exports() -> list[str]:
+    """Fail the backups whose worker died (no heartbeat for settings.stale_after_seconds)."""
+    ctx = get_context()
+    return await reap_stale_backups(
+        ctx.sessions, ctx.archives, stale_after_seconds=ctx.settings.stale_after_seconds
+    )
+
+
+class ReapDeadExportsAtBoot(dramatiq.Middleware):
+    """A worker starting up fails what a dead predecessor left `creating` (the scheduler also
+    calls the reaper periodically, for workers that die while others keep running)."""
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        loop_thread = get_event_loop_thread()
+        if loop_thread is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(reap_dead_exports(), loop_thread.loop).result(60)
+        except Exception:
+            logger.exception("could not reap dead exports at worker start")
+
+
+broker.add_middleware(ReapDeadExportsAtBoot())

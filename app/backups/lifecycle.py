@@ -1,0 +1,122 @@
+"""A backup's life on system_backups: started, progressing, completed or failed, or reaped.
+
+Every call commits at once, on purpose: the API must see status, progress and heartbeat while
+the export runs, not when it ends. Each change applies only to a backup still `creating`, so
+a backup the reaper declared dead can never be completed by a worker that comes back.
+"""
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.backups import repository
+from app.db.engine import transaction
+from app.storage.client import ObjectStore
+from app.storage.keys import backup_prefix
+
+logger = logging.getLogger("lifeboat.backups")
+
+WORKER_DIED = (
+    "the worker exporting this backup stopped responding (no heartbeat for {seconds} s): it "
+    "probably died or was killed; its partial archive was discarded. Take a new backup."
+)
+
+
+class BackupNotCreating(Exception):
+    """The backup is no longer `creating` (completed, failed or reaped meanwhile)."""
+
+
+async def start(sessions: async_sessionmaker[AsyncSession], backup_id: str) -> None:
+    """Mark an export (re)started: fresh progress and heartbeat, no stale error."""
+    await _update(
+        sessions,
+        backup_id,
+        progress={"step": "starting"},
+        heartbeat_at=func.now(),
+        error_message=None,
+        file_path=None,
+        file_size_bytes=None,
+        completed_at=None,
+    )
+
+
+async def beat(
+    sessions: async_sessionmaker[AsyncSession], backup_id: str, progress: dict[str, Any]
+) -> None:
+    """Refresh the heartbeat and publish progress."""
+    await _update(sessions, backup_id, progress=progress, heartbeat_at=func.now())
+
+
+async def complete(
+    sessions: async_sessionmaker[AsyncSession],
+    backup_id: str,
+    *,
+    file_path: str,
+    file_size_bytes: int,
+    tables_included: list[str],
+    progress: dict[str, Any],
+) -> None:
+    await _update(
+        sessions,
+        backup_id,
+        status="completed",
+        file_path=file_path,
+        file_size_bytes=file_size_bytes,
+        tables_included=tables_included,
+        completed_at=func.now(),
+        progress=progress,
+        heartbeat_at=func.now(),
+        error_message=None,
+    )
+
+
+async def fail(sessions: async_sessionmaker[AsyncSession], backup_id: str, message: str) -> bool:
+    """Mark failed; False when it was no longer `creating` (nothing changed then)."""
+    try:
+        await _update(
+            sessions,
+            backup_id,
+            status="failed",
+            error_message=message,
+            file_path=None,
+            file_size_bytes=None,
+            completed_at=func.now(),
+            heartbeat_at=func.now(),
+        )
+    except BackupNotCreating:
+        return False
+    return True
+
+
+async def reap_stale_backups(
+    sessions: async_sessionmaker[AsyncSession],
+    archives: ObjectStore,
+    *,
+    stale_after_seconds: int,
+    now: datetime | None = None,
+) -> list[str]:
+    """Fail every `creating` backup whose worker shows no life, delete its objects; return ids.
+
+    A worker that was only slow, not dead, finds its backup failed at its next heartbeat and
+    stops; deleting its objects here is then harmless (it deletes them again itself).
+    """
+    older_than = (now or datetime.now(UTC)) - timedelta(seconds=stale_after_seconds)
+    message = WORKER_DIED.format(seconds=stale_after_seconds)
+    async with transaction(sessions) as session:
+        reaped = await repository.fail_stale_creating(session, older_than, message)
+    for backup_id in reaped:
+        logger.warning("backup %s failed: its worker died (no heartbeat)", backup_id)
+        await asyncio.to_thread(archives.delete_prefix, backup_prefix(backup_id))
+    return reaped
+
+
+async def _update(
+    sessions: async_sessionmaker[AsyncSession], backup_id: str, **values: Any
+) -> None:
+    async with transaction(sessions) as session:
+        if not await repository.update_creating(session, backup_id, **values):
+            raise BackupNotCreating(f"backup {backup_id} is no longer being created")

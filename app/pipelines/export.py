@@ -1,0 +1,211 @@
+"""The export pipeline: a `creating` backup → a verified archive in object storage.
+
+Named steps: claim → snapshot → export (tables, and uploads alongside) → manifest → finalize.
+The manifest is written last: an archive without one is never a backup. Any failure deletes
+the backup's objects and marks it failed with a message a person can act on.
+"""
+
+import asyncio
+import logging
+
+import asyncpg
+
+from app.archive.manifest import Manifest, TableEntry, UploadsEntry, schema_fingerprint
+from app.archive.uploads import write_uploads
+from app.archive.writer import ArchiveObjectWriter
+from app.backups import lifecycle, repository
+from app.db import locks
+from app.db.engine import transaction
+from app.db.models import SystemBackup
+from app.pipelines.context import PipelineContext
+from app.pipelines.export_errors import ExportFailed, describe_failure
+from app.pipelines.export_progress import ExportProgress, with_heartbeat
+from app.pipelines.export_snapshot import (
+    SESSION_SETTINGS,
+    Snapshot,
+    connect,
+    open_snapshot,
+    read_sequences,
+)
+from app.pipelines.export_tables import COPY_FORMAT, export_table
+from app.storage import keys
+
+logger = logging.getLogger("lifeboat.export")
+
+__all__ = ["BackupBusy", "ExportFailed", "run_export"]
+
+
+class BackupBusy(Exception):
+    """Another worker is exporting this backup right now."""
+
+
+async def run_export(
+    ctx: PipelineContext, backup_id: str, *, hold_target_lock: bool = True
+) -> Manifest:
+    """Export the `creating` backup `backup_id`, mark it completed and return its manifest.
+
+    Raises BackupBusy if another worker holds it, lifecycle.BackupNotCreating if it is
+    already completed or failed, ExportFailed (after marking it failed) on any failure.
+    `hold_target_lock=False` is for a caller that already holds the target's exclusive lock
+    (the restore's pre-restore snapshot); otherwise the export holds it shared throughout.
+    """
+    async with transaction(ctx.sessions) as session:
+        backup = await repository.get_by_backup_id(session, backup_id)
+    if backup is None or backup.status != "creating":
+        raise lifecycle.BackupNotCreating(f"backup {backup_id} is not waiting to be created")
+    progress = ExportProgress()
+    try:
+        conn = await connect(ctx.settings)
+    except Exception as error:
+        raise await _failed(ctx, backup_id, error, progress, "the connecting role") from error
+    try:
+        if not await locks.try_lock(conn, f"lifeboat:backup:{backup_id}"):
+            raise BackupBusy(f"backup {backup_id} is being exported by another worker")
+        role = str(await conn.fetchval("SELECT current_user"))
+        try:
+            # A retried message restarts from scratch: whatever an earlier run left goes.
+            await asyncio.to_thread(ctx.archives.delete_prefix, keys.backup_prefix(backup_id))
+            await lifecycle.start(ctx.sessions, backup_id)
+            work = _export(ctx, conn, backup, progress, hold_target_lock)
+            return await with_heartbeat(ctx, backup_id, progress, work)
+        except lifecycle.BackupNotCreating:
+            # Failed by the reaper (or someone) meanwhile: stop, keep nothing, change nothing.
+            await _discard(ctx, backup_id)
+            raise
+        except Exception as error:
+            raise await _failed(ctx, backup_id, error, progress, role) from error
+        except BaseException as error:  # cancelled: the worker is going away
+            await _failed(ctx, backup_id, error, progress, role)
+            raise
+    finally:
+        await conn.close()  # also releases the session's advisory locks
+
+
+async def _failed(
+    ctx: PipelineContext,
+    backup_id: str,
+    error: BaseException,
+    progress: ExportProgress,
+    role: str,
+) -> ExportFailed:
+    """Delete the partial archive, record why on the backup; returns the error to raise."""
+    message = describe_failure(error, progress.step, ctx.settings, role)
+    logger.error("backup %s failed: %s", backup_id, message, exc_info=error)
+    await _discard(ctx, backup_id)
+    await lifecycle.fail(ctx.sessions, backup_id, message)
+    return ExportFailed(message)
+
+
+async def _export(
+    ctx: PipelineContext,
+    conn: asyncpg.Connection,
+    backup: SystemBackup,
+    progress: ExportProgress,
+    hold_target_lock: bool,
+) -> Manifest:
+    backup_id, backup_type = backup.backup_id, backup.backup_type
+    if hold_target_lock:
+        progress.step = "waiting for a running restore"
+        await locks.lock_target_shared(conn)
+    progress.step = "snapshot"
+    snapshot = await open_snapshot(conn, backup_type, backup.tables_included or [])
+    manifest = Manifest(
+        backup_id=backup_id,
+        backup_type=backup_type,
+        created_at=snapshot.taken_at.isoformat(),
+        copy_format=COPY_FORMAT,
+        server_version=snapshot.server_version,
+        session_settings=dict(SESSION_SETTINGS),
+    )
+    manifest.sequences = await read_sequences(conn, snapshot.tables, backup_type)
+    progress.step = "export"
+    progress.tables_total = len(snapshot.tables)
+    with_uploads = backup_type != "partial"
+    uploads_task = asyncio.create_task(_export_uploads(ctx, backup_id)) if with_uploads else None
+    try:
+        manifest.tables = await _export_tables(ctx, snapshot, backup_id, progress)
+        manifest.uploads = await uploads_task if uploads_task else None
+    finally:
+        if uploads_task and not uploads_task.done():
+            uploads_task.cancel()
+            await asyncio.gather(uploads_task, return_exceptions=True)
+    await snapshot.transaction.commit()  # read-only: ends the snapshot, releases table locks
+    manifest.schema_fingerprint = schema_fingerprint(manifest.tables)
+    progress.step = "manifest"
+    await asyncio.to_thread(_verify_objects, ctx, manifest)
+    body = manifest.to_json()
+    await asyncio.to_thread(ctx.archives.put_bytes, keys.manifest_key(backup_id), body)
+    progress.step = "completed"
+    await lifecycle.complete(
+        ctx.sessions,
+        backup_id,
+        file_path=keys.backup_prefix(backup_id),
+        file_size_bytes=manifest.stored_bytes + len(body),
+        tables_included=manifest.table_names,
+        progress=progress.as_json(),
+    )
+    return manifest
+
+
+async def _export_tables(
+    ctx: PipelineContext, snapshot: Snapshot, backup_id: str, progress: ExportProgress
+) -> list[TableEntry]:
+    entries: list[TableEntry] = []
+    for index, table in enumerate(snapshot.tables):
+        progress.current = [table.display_name]
+        writer = _writer(ctx, keys.table_key(backup_id, index))
+        columns = snapshot.columns[table.oid]
+        entries.append(
+            await export_table(snapshot.conn, table, columns, writer, progress.add_bytes)
+        )
+        progress.tables_done += 1
+    progress.current = []
+    return entries
+
+
+async def _export_uploads(ctx: PipelineContext, backup_id: str) -> UploadsEntry:
+    key = keys.uploads_key(backup_id)
+    writer = _writer(ctx, key)
+    try:
+        written = await asyncio.to_thread(write_uploads, ctx.uploads, writer)
+        stored = await asyncio.to_thread(writer.close)
+    except BaseException:
+        await asyncio.to_thread(writer.abort)
+        raise
+    return UploadsEntry(
+        bucket=ctx.uploads.bucket,
+        object=key,
+        files=written.files,
+        raw_bytes=written.raw_bytes,
+        stored_bytes=stored.stored_bytes,
+        sha256=stored.sha256,
+    )
+
+
+def _writer(ctx: PipelineContext, key: str) -> ArchiveObjectWriter:
+    return ArchiveObjectWriter(
+        ctx.archives, key, part_size=ctx.settings.upload_part_size, level=ctx.settings.zstd_level
+    )
+
+
+def _verify_objects(ctx: PipelineContext, manifest: Manifest) -> None:
+    """Every object the manifest names is stored with the size it says, before it is written."""
+    stored = {
+        obj.key: obj.size for obj in ctx.archives.list(keys.backup_prefix(manifest.backup_id))
+    }
+    expected = {t.object: t.stored_bytes for t in manifest.tables}
+    if manifest.uploads:
+        expected[manifest.uploads.object] = manifest.uploads.stored_bytes
+    for key, size in expected.items():
+        if stored.get(key) != size:
+            raise RuntimeError(
+                f"object storage holds {stored.get(key)} bytes for {key}, expected {size}"
+            )
+
+
+async def _discard(ctx: PipelineContext, backup_id: str) -> None:
+    """Delete whatever this export stored; never hides the error that got us here."""
+    try:
+        await asyncio.to_thread(ctx.archives.delete_prefix, keys.backup_prefix(backup_id))
+    except Exception as error:
+        logger.error("backup %s: could not delete its partial objects: %s", backup_id, error)

@@ -1,0 +1,81 @@
+"""Why an export failed, said so that the person reading the backup's error can act on it."""
+
+import asyncio
+from urllib.parse import urlsplit
+
+import asyncpg
+import urllib3.exceptions
+from minio.error import MinioException, S3Error
+
+from app.archive.pipe import PipeClosed
+from app.settings import Settings
+
+
+class SnapshotChanged(Exception):
+    """The target's tables changed between listing and locking them; try again."""
+
+
+class TableGone(Exception):
+    """A table a partial backup asks for no longer exists."""
+
+
+class TableExportError(Exception):
+    """Exporting one table failed; names the table so the backup's error can."""
+
+    def __init__(self, table: str, cause: BaseException) -> None:
+        super().__init__(f"{table}: {cause}")
+        self.table = table
+        self.cause = cause
+
+
+class ExportFailed(Exception):
+    """The export failed and its backup was marked failed with this message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def describe_failure(error: BaseException, step: str, settings: Settings, role: str) -> str:
+    """One actionable sentence or two about `error`, raised during `step`."""
+    table = None
+    if isinstance(error, TableExportError):
+        table, error = error.table, error.cause
+    if isinstance(error, TableGone | SnapshotChanged):
+        return str(error)
+    if isinstance(error, asyncpg.InsufficientPrivilegeError):
+        return _privilege(error, table, role)
+    if isinstance(error, asyncpg.PostgresError):
+        where = f" while exporting {table}" if table else f" during the {step} step"
+        return f"the target database refused the export{where}: {error}"
+    if isinstance(error, OSError | asyncpg.InterfaceError) and step in ("starting", "snapshot"):
+        target = urlsplit(settings.target_database_url)
+        return (
+            f"cannot reach the target database at {target.hostname}:{target.port or 5432}"
+            f"{target.path}: {error}; check LIFEBOAT_TARGET_DATABASE_URL and that it is running"
+        )
+    if isinstance(error, S3Error | MinioException | urllib3.exceptions.HTTPError | PipeClosed):
+        return (
+            f"object storage at {settings.s3_endpoint} (bucket {settings.s3_bucket}) failed "
+            f"during the {step} step: {error}; check that it is running, the bucket exists "
+            "and LIFEBOAT_S3_* credentials may write to it"
+        )
+    if isinstance(error, asyncio.CancelledError):
+        return f"the export was cancelled during the {step} step (worker shutting down?)"
+    where = f" while exporting {table}" if table else ""
+    return f"the export failed during the {step} step{where}: {type(error).__name__}: {error}"
+
+
+def _privilege(error: asyncpg.PostgresError, table: str | None, role: str) -> str:
+    subject = table or "a table"
+    if "row-level security" in str(error):
+        return (
+            f"table {subject} has row-level security that would hide rows from role {role}, "
+            "so it was not exported with rows missing. Fix: ALTER ROLE "
+            f"{role} BYPASSRLS, or connect as the table's owner (if it does not FORCE ROW "
+            "LEVEL SECURITY), or as a superuser."
+        )
+    return (
+        f"role {role} may not read {subject}: {error}. Fix: GRANT SELECT on it to {role} "
+        "(and USAGE on its schema), or connect as its owner or a superuser."
+    )
