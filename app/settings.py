@@ -39,6 +39,27 @@ class Settings(BaseSettings):
     # is declared dead by the reaper.
     stale_after_seconds: int = 120
     heartbeat_seconds: int = 5
+    # Automated backups: how often `lifeboat scheduler` wakes up to fire due schedules.
+    scheduler_tick_seconds: float = 15.0
+    # Each health or readiness check gives up after this long.
+    health_timeout_seconds: float = 5.0
+    # Pre-restore snapshots (metadata.preRestoreFor) are deleted this long after they were taken.
+    pre_restore_retention_days: float = 7.0
+    # Webhooks from configuration (comma-separated URLs, all events), signed with webhook_secret.
+    webhook_urls: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    # A delivery is tried this many times, waiting retry_seconds, then twice that, and so on.
+    notification_max_attempts: int = 6
+    notification_retry_seconds: float = 5.0
+    notification_timeout_seconds: float = 10.0
+    # E-mail notifications: off unless smtp_host and notify_emails are set.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_from: str = "lifeboat@localhost"
+    notify_emails: str = ""
 
     @field_validator("database_url", "target_database_url")
     @classmethod
@@ -51,7 +72,17 @@ class Settings(BaseSettings):
     def _refuse_dev_secrets_in_production(self) -> "Settings":
         if self.env == "production" and self.secret_key.get_secret_value() == DEV_SECRET_KEY:
             raise ValueError("LIFEBOAT_SECRET_KEY must be set to a real secret in production")
+        if self.webhook_url_list and not self.webhook_secret.get_secret_value():
+            raise ValueError("LIFEBOAT_WEBHOOK_URLS needs LIFEBOAT_WEBHOOK_SECRET to sign them")
         return self
+
+    @property
+    def webhook_url_list(self) -> list[str]:
+        return [url.strip() for url in self.webhook_urls.split(",") if url.strip()]
+
+    @property
+    def notify_email_list(self) -> list[str]:
+        return [address.strip() for address in self.notify_emails.split(",") if address.strip()]
 
     @property
     def cors_origin_list(self) -> list[str]:

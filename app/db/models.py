@@ -89,6 +89,10 @@ class SystemBackup(Base):
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # Refreshed by the worker while it works; a stale one means the worker died.
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Retention never deletes a pinned backup.
+    pinned: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # Set when retention deleted the archive but restore operations still refer to the record.
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class RestoreOperation(Base):

@@ -1,5 +1,5 @@
 """All actors; `dramatiq workers.actors` loads every one of them."""
 
-from workers.actors import backups, restores
+from workers.actors import backups, notifications, restores
 
-__all__ = ["backups", "restores"]
+__all__ = ["backups", "notifications", "restores"]
