@@ -17,6 +17,7 @@ from dramatiq.asyncio import get_event_loop_thread
 from app.backups.lifecycle import BackupNotCreating, reap_stale_backups
 from app.pipelines.export import ExportFailed, run_export
 from app.settings import get_settings
+from workers.actors.notifications import backup_finished
 from workers.broker import broker
 from workers.resources import get_context
 
@@ -49,14 +50,19 @@ async def export_backup(backup_id: str) -> None:
         logger.info("backup %s is no longer creating; nothing to do", backup_id)
     except ExportFailed as failure:
         logger.warning("backup %s failed: %s", backup_id, failure.message)
+    # Completed or failed: webhooks and e-mails hear of it (a repeat announces nothing twice).
+    await backup_finished(backup_id)
 
 
 async def reap_dead_exports() -> list[str]:
     """Fail the backups whose worker died (no heartbeat for settings.stale_after_seconds)."""
     ctx = get_context()
-    return await reap_stale_backups(
+    reaped = await reap_stale_backups(
         ctx.sessions, ctx.archives, stale_after_seconds=ctx.settings.stale_after_seconds
     )
+    for backup_id in reaped:
+        await backup_finished(backup_id)
+    return reaped
 
 
 class ReapDeadExportsAtBoot(dramatiq.Middleware):
