@@ -1,4 +1,4 @@
-"""`lifeboat` console script: admin accounts and tokens, migrations, the API server.
+"""`lifeboat` console script: admin accounts and tokens, migrations, the API, the scheduler.
 
 Logs go to stderr; what a script needs (a token) is the last line on stdout.
 """
@@ -54,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API with uvicorn")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    commands.add_parser("scheduler", help="fire backup schedules (runs until SIGTERM)")
     return parser
 
 
@@ -71,6 +72,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "admin" and args.admin_command == "revoke-token":
         asyncio.run(_revoke_token(args.token_id))
         log.info("revoked token %s", args.token_id)
+    elif args.command == "scheduler":
+        from workers.scheduler_main import main as run_scheduler
+
+        migrate(settings.database_url)  # the schedules must exist before the first tick
+        run_scheduler()
     elif args.command == "serve":
         import uvicorn
 

@@ -8,8 +8,6 @@ import asyncpg
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 
 from app.db.engine import create_engine, session_factory
@@ -18,6 +16,7 @@ from app.graphql.graphiql import assets as graphiql_assets
 from app.graphql.schema import schema
 from app.graphql.view import LifeboatGraphQL
 from app.jobs import Jobs
+from app.ops.routes import ops_routes
 from app.settings import Settings, get_settings
 from app.state import AppState
 from app.storage.client import ObjectStore, create_client
@@ -30,10 +29,6 @@ def _default_jobs() -> Jobs:
     from workers.jobs import DramatiqJobs
 
     return DramatiqJobs()
-
-
-async def healthz(request: Request) -> PlainTextResponse:
-    return PlainTextResponse("ok")
 
 
 def create_app(settings: Settings | None = None, jobs: Jobs | None = None) -> Starlette:
@@ -64,7 +59,7 @@ def create_app(settings: Settings | None = None, jobs: Jobs | None = None) -> St
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
         Route(graphiql_assets.STATIC_PREFIX + "/{name}", graphiql_assets.asset),
-        Route("/healthz", healthz),
+        *ops_routes(),
     ]
     middleware = [
         Middleware(

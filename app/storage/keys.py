@@ -22,3 +22,8 @@ def table_key(backup_id: str, index: int) -> str:
 
 def uploads_key(backup_id: str) -> str:
     return f"{backup_prefix(backup_id)}uploads.tar.zst"
+
+
+def health_probe_key(token: str) -> str:
+    # Outside backups/: a probe is never mistaken for part of a backup.
+    return f"health/{token}.probe"

@@ -1,0 +1,184 @@
+"""Prometheus metrics, computed from the database at scrape time.
+
+Read from the tables rather than counted in memory, so every API process answers the same
+numbers whichever worker or scheduler did the work, and they survive restarts. Being gauges of
+what the tables hold now, backup counts go down when retention deletes backups.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+BACKUP_TYPES = ("full", "partial", "scheduled")
+BACKUP_STATUSES = ("creating", "completed", "failed")
+RESTORE_STATUSES = ("in_progress", "completed", "failed")
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+@dataclass
+class Snapshot:
+    backups: dict[tuple[str, str], int] = field(default_factory=dict)  # (type, status) → count
+    stored_bytes: dict[str, int] = field(default_factory=dict)
+    # type → (completed_at epoch, duration seconds, size bytes) of the last completed backup
+    last_backup: dict[str, tuple[float, float, int]] = field(default_factory=dict)
+    restores: dict[str, int] = field(default_factory=dict)
+    last_restore: tuple[float, float] | None = None
+    schedules: list[tuple[str, bool, float, float | None]] = field(default_factory=list)
+    deliveries: dict[str, int] = field(default_factory=dict)
+
+
+async def snapshot(session: AsyncSession) -> Snapshot:
+    snap = Snapshot()
+    rows = await session.execute(
+        text(
+            "SELECT backup_type, status, count(*), coalesce(sum(file_size_bytes), 0) "
+            "FROM lifeboat.system_backups WHERE deleted_at IS NULL GROUP BY 1, 2"
+        )
+    )
+    for backup_type, status, count, size in rows:
+        snap.backups[(backup_type, status)] = count
+        if status == "completed":
+            snap.stored_bytes[backup_type] = int(size)
+    rows = await session.execute(
+        text(
+            "SELECT DISTINCT ON (backup_type) backup_type, extract(epoch FROM completed_at), "
+            "extract(epoch FROM completed_at - created_at), coalesce(file_size_bytes, 0) "
+            "FROM lifeboat.system_backups WHERE status = 'completed' AND deleted_at IS NULL "
+            "ORDER BY backup_type, completed_at DESC"
+        )
+    )
+    for backup_type, at, duration, size in rows:
+        snap.last_backup[backup_type] = (float(at), float(duration), int(size))
+    rows = await session.execute(
+        text("SELECT status, count(*) FROM lifeboat.restore_operations GROUP BY 1")
+    )
+    snap.restores = {status: count for status, count in rows}
+    last = (
+        await session.execute(
+            text(
+                "SELECT extract(epoch FROM completed_at), "
+                "extract(epoch FROM completed_at - started_at) FROM lifeboat.restore_operations "
+                "WHERE status = 'completed' ORDER BY completed_at DESC LIMIT 1"
+            )
+        )
+    ).first()
+    snap.last_restore = (float(last[0]), float(last[1])) if last else None
+    rows = await session.execute(
+        text(
+            "SELECT name, enabled, extract(epoch FROM next_run_at), "
+            "extract(epoch FROM last_fired_at) FROM lifeboat.schedules ORDER BY name"
+        )
+    )
+    snap.schedules = [
+        (name, enabled, float(next_at), float(fired) if fired is not None else None)
+        for name, enabled, next_at, fired in rows
+    ]
+    rows = await session.execute(
+        text("SELECT status, count(*) FROM lifeboat.notification_deliveries GROUP BY 1")
+    )
+    snap.deliveries = {status: count for status, count in rows}
+    return snap
+
+
+class SnapshotCollector(Collector):
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+
+    def collect(self) -> Iterator[Metric]:
+        snap = self.snap
+        backups = GaugeMetricFamily(
+            "lifeboat_backups", "Backups recorded, by type and status.", labels=["type", "status"]
+        )
+        for backup_type in BACKUP_TYPES:
+            for status in BACKUP_STATUSES:
+                count = snap.backups.get((backup_type, status), 0)
+                backups.add_metric([backup_type, status], count)
+        yield backups
+        stored = GaugeMetricFamily(
+            "lifeboat_backup_stored_bytes", "Bytes stored by completed backups.", labels=["type"]
+        )
+        last_at = GaugeMetricFamily(
+            "lifeboat_backup_last_success_timestamp_seconds",
+            "When the last completed backup of each type finished (Unix time).",
+            labels=["type"],
+        )
+        last_duration = GaugeMetricFamily(
+            "lifeboat_backup_last_duration_seconds",
+            "How long the last completed backup of each type took.",
+            labels=["type"],
+        )
+        last_size = GaugeMetricFamily(
+            "lifeboat_backup_last_size_bytes",
+            "Size of the last completed backup of each type.",
+            labels=["type"],
+        )
+        for backup_type in BACKUP_TYPES:
+            stored.add_metric([backup_type], snap.stored_bytes.get(backup_type, 0))
+            if backup_type in snap.last_backup:
+                at, duration, size = snap.last_backup[backup_type]
+                last_at.add_metric([backup_type], at)
+                last_duration.add_metric([backup_type], duration)
+                last_size.add_metric([backup_type], size)
+        yield from (stored, last_at, last_duration, last_size)
+        yield from self._restores()
+        yield from self._schedules()
+        deliveries = GaugeMetricFamily(
+            "lifeboat_notification_deliveries",
+            "Notification deliveries, by status.",
+            labels=["status"],
+        )
+        for status in DELIVERY_STATUSES:
+            deliveries.add_metric([status], snap.deliveries.get(status, 0))
+        yield deliveries
+
+    def _restores(self) -> Iterator[Metric]:
+        restores = GaugeMetricFamily(
+            "lifeboat_restores", "Restore operations, by status.", labels=["status"]
+        )
+        for status in RESTORE_STATUSES:
+            restores.add_metric([status], self.snap.restores.get(status, 0))
+        yield restores
+        if self.snap.last_restore is not None:
+            at, duration = self.snap.last_restore
+            yield GaugeMetricFamily(
+                "lifeboat_restore_last_success_timestamp_seconds",
+                "When the last completed restore finished (Unix time).",
+                value=at,
+            )
+            yield GaugeMetricFamily(
+                "lifeboat_restore_last_duration_seconds",
+                "How long the last completed restore took.",
+                value=duration,
+            )
+
+    def _schedules(self) -> Iterator[Metric]:
+        enabled = GaugeMetricFamily(
+            "lifeboat_schedule_enabled", "1 if the schedule is enabled.", labels=["schedule"]
+        )
+        next_run = GaugeMetricFamily(
+            "lifeboat_schedule_next_run_timestamp_seconds",
+            "The schedule's next due time (Unix time).",
+            labels=["schedule"],
+        )
+        last_fired = GaugeMetricFamily(
+            "lifeboat_schedule_last_fired_timestamp_seconds",
+            "When the schedule last fired (Unix time).",
+            labels=["schedule"],
+        )
+        for name, is_enabled, next_at, fired in self.snap.schedules:
+            enabled.add_metric([name], 1 if is_enabled else 0)
+            next_run.add_metric([name], next_at)
+            if fired is not None:
+                last_fired.add_metric([name], fired)
+        yield from (enabled, next_run, last_fired)
+
+
+def render(snap: Snapshot) -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(SnapshotCollector(snap))
+    return generate_latest(registry)

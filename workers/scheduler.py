@@ -1,0 +1,153 @@
+"""`lifeboat scheduler`: cron schedules → backups, with reaping, retention and notifications.
+
+Every tick the leader (see workers/leadership.py):
+1. reaps exports and restores whose worker died, and announces them;
+2. fires the due schedules (health check first; a failing one records a failed backup and
+   announces it instead of starting an export);
+3. applies each schedule's retention once its newest scheduled backup has completed;
+4. deletes pre-restore snapshots past their time.
+`tick(deps, now)` takes the clock as an argument; reaping and expiry compare with timestamps
+PostgreSQL wrote, so they go by the wall clock whatever `now` says.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.backups.lifecycle import reap_stale_backups
+from app.db.engine import transaction
+from app.health.checks import before_backup
+from app.jobs import Jobs
+from app.notifications.service import notify_backup_finished, notify_restore_finished
+from app.retention.service import apply_schedule_retention, expire_pre_restore_snapshots
+from app.schedules import repository
+from app.schedules.firing import Fired, fire_due
+from app.settings import Settings
+from app.storage.client import ObjectStore
+from workers.leadership import Leadership
+
+logger = logging.getLogger("lifeboat.scheduler")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class SchedulerDeps:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    archives: ObjectStore
+    jobs: Jobs
+    # Queues one notification delivery (the notifications actor's send in production).
+    enqueue_delivery: Callable[[str], Any]
+    # Fails restores whose worker died; returns their ids (None until restores have one).
+    reap_restores: Callable[[], Awaitable[list[str]]] | None = None
+
+
+@dataclass
+class TickReport:
+    fired: list[Fired] = field(default_factory=list)
+    reaped_backups: list[str] = field(default_factory=list)
+    retention_applied: list[str] = field(default_factory=list)
+    expired_pre_restore: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+async def announce_backup(deps: SchedulerDeps, backup_id: str) -> None:
+    await notify_backup_finished(deps.sessions, deps.settings, backup_id, deps.enqueue_delivery)
+
+
+async def _reap(deps: SchedulerDeps, report: TickReport) -> None:
+    report.reaped_backups = await reap_stale_backups(
+        deps.sessions, deps.archives, stale_after_seconds=deps.settings.stale_after_seconds
+    )
+    for backup_id in report.reaped_backups:
+        await announce_backup(deps, backup_id)
+    if deps.reap_restores is not None:
+        for restore_id in await deps.reap_restores():
+            await notify_restore_finished(
+                deps.sessions, deps.settings, restore_id, deps.enqueue_delivery
+            )
+
+
+async def _fire(deps: SchedulerDeps, now: datetime, report: TickReport) -> None:
+    settings = deps.settings
+    report.fired = await fire_due(
+        deps.sessions,
+        settings.target_database_url,
+        now,
+        lambda: before_backup(settings, deps.sessions, deps.archives),
+    )
+    for fired in report.fired:
+        if fired.failure is None:
+            deps.jobs.export_backup(fired.backup_id)  # its row is committed by now
+        else:
+            logger.warning("schedule %s: %s", fired.schedule_name, fired.failure)
+            await announce_backup(deps, fired.backup_id)
+
+
+async def _retention(deps: SchedulerDeps, report: TickReport) -> None:
+    async with deps.sessions() as session:
+        runs = await repository.runs_awaiting_retention(session)
+    for run, status in runs:
+        # Only after a success: a failing schedule must not thin out the backups that remain.
+        if status == "completed":
+            result = await apply_schedule_retention(
+                deps.sessions, deps.archives, run.schedule_id, dry_run=False
+            )
+            report.retention_applied += [row.backup_id for row in result.forgotten]
+        async with transaction(deps.sessions) as session:
+            await repository.mark_retention_applied(session, run.schedule_id, run.due_at)
+
+
+async def _expire(deps: SchedulerDeps, report: TickReport) -> None:
+    result = await expire_pre_restore_snapshots(
+        deps.sessions,
+        deps.archives,
+        deps.settings.pre_restore_retention_days,
+        dry_run=False,
+    )
+    report.expired_pre_restore = [row.backup_id for row in result.forgotten]
+
+
+async def tick(deps: SchedulerDeps, now: datetime) -> TickReport:
+    """One pass of the leader; a failing step is logged and does not stop the others."""
+    report = TickReport()
+    steps = [
+        ("reap", lambda: _reap(deps, report)),
+        ("fire", lambda: _fire(deps, now, report)),
+        ("retention", lambda: _retention(deps, report)),
+        ("pre-restore expiry", lambda: _expire(deps, report)),
+    ]
+    for name, step in steps:
+        try:
+            await step()
+        except Exception as error:
+            logger.exception("scheduler step %s failed", name)
+            report.errors.append(f"{name}: {type(error).__name__}: {error}")
+    return report
+
+
+async def run_forever(
+    deps: SchedulerDeps,
+    stop: asyncio.Event,
+    clock: Clock = lambda: datetime.now(UTC),
+    on_tick: Callable[[TickReport], None] | None = None,
+) -> None:
+    """Tick while leading, retry leadership while not, until `stop` is set."""
+    leadership = Leadership(deps.settings.database_url)
+    try:
+        while not stop.is_set():
+            if await leadership.acquire():
+                report = await tick(deps, clock())
+                if on_tick is not None:
+                    on_tick(report)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), deps.settings.scheduler_tick_seconds)
+    finally:
+        await leadership.release()

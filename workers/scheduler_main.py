@@ -1,0 +1,42 @@
+"""The `lifeboat scheduler` process: resources, signals, and the loop of workers/scheduler.py."""
+
+import asyncio
+import logging
+import signal
+
+from app.db.engine import create_engine, session_factory
+from app.settings import Settings, get_settings
+from app.storage.client import ObjectStore, create_client
+from workers.scheduler import SchedulerDeps, run_forever
+
+logger = logging.getLogger("lifeboat.scheduler")
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGTERM or SIGINT, then finish the current tick and give leadership up."""
+    # Imported here: declaring the actors declares the broker, which needs the settings.
+    from workers.actors.notifications import send_delivery
+    from workers.jobs import DramatiqJobs
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    engine = create_engine(settings.database_url, pool_size=2)
+    deps = SchedulerDeps(
+        settings=settings,
+        sessions=session_factory(engine),
+        archives=ObjectStore(create_client(settings), settings.s3_bucket),
+        jobs=DramatiqJobs(),
+        enqueue_delivery=send_delivery,
+    )
+    logger.info("scheduler started (tick every %g s)", settings.scheduler_tick_seconds)
+    try:
+        await run_forever(deps, stop)
+    finally:
+        await engine.dispose()
+        logger.info("scheduler stopped")
+
+
+def main() -> None:
+    asyncio.run(serve(get_settings()))
