@@ -1,0 +1,1 @@
+"""Benchmarks of Lifeboat against pg_dump / pg_restore: `make bench`."""

@@ -1,0 +1,66 @@
+"""What Lifeboat is compared with: raw COPY (the floor), pg_dump -Fc and pg_restore.
+
+pg_restore's fair counterpart: Lifeboat restores into tables that exist, so pg_restore is
+timed the same way — the dump's pre-data section (tables, types, sequences; no data, no
+indexes, no constraints) is restored untimed into a new database, then the data and
+post-data sections (COPY, indexes, constraints, sequence values) are timed. The whole
+pg_restore into an empty database (the figure the issue quotes) is timed as well.
+"""
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.dataset import database_url, psql, recreate_database
+from bench.measure import timed
+
+log = logging.getLogger("bench.baseline")
+
+
+@dataclass
+class DumpResult:
+    path: Path
+    seconds: float
+    size_bytes: int
+
+
+def copy_floor(database: str, tables: list[str], copy_format: str = "text") -> dict[str, float]:
+    """Seconds to COPY each table TO STDOUT into /dev/null through psql, one after another."""
+    seconds = {}
+    for table in tables:
+        sql = f"COPY {table} TO STDOUT (FORMAT {copy_format})"
+        seconds[table] = timed(["psql", "-X", "-q", "-d", database_url(database), "-c", sql])
+    return seconds
+
+
+def pg_dump(database: str, path: Path) -> DumpResult:
+    """`pg_dump -Fc` (default compression) of the database to a local file."""
+    log.info("pg_dump -Fc %s → %s", database, path)
+    seconds = timed(["pg_dump", "-Fc", "-f", str(path), "-d", database_url(database)])
+    return DumpResult(path, seconds, path.stat().st_size)
+
+
+def pg_restore_whole(dump: Path, database: str, jobs: int) -> float:
+    """`pg_restore -j N` of the whole dump into a new empty database (created untimed)."""
+    recreate_database(database)
+    log.info("pg_restore -j %d (whole dump) into %s", jobs, database)
+    return timed(_pg_restore(dump, database, jobs))
+
+
+def pg_restore_into_schema(dump: Path, database: str, jobs: int) -> dict[str, float]:
+    """Pre-data untimed, then `pg_restore -j N --section=data --section=post-data` timed."""
+    recreate_database(database)
+    pre_data = timed([*_pg_restore(dump, database, 1), "--section=pre-data"])
+    log.info("pg_restore -j %d data + post-data into the schema copy %s", jobs, database)
+    data_post = timed([*_pg_restore(dump, database, jobs), "--section=data", "--section=post-data"])
+    return {"pre_data_untimed_seconds": pre_data, "seconds": data_post}
+
+
+def drop_database(database: str) -> None:
+    psql("postgres", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _pg_restore(dump: Path, database: str, jobs: int) -> list[str]:
+    # --exit-on-error: a restore that silently skips an object must not be timed as a success.
+    command = ["pg_restore", "--exit-on-error", "-d", database_url(database), str(dump)]
+    return [*command, "-j", str(jobs)] if jobs > 1 else command

@@ -1,0 +1,185 @@
+"""Lifeboat's side of the benchmark: a full backup and its restore, each mutation → COMPLETED.
+
+Both go the way a user's script goes: a GraphQL mutation over HTTP to the API, a Dramatiq
+message over Redis, the worker process, SeaweedFS; then `backup(backupId)` or
+`restoreOperation(id)` is polled until it is finished. The worker's process tree is sampled
+for RSS all along, and every change of the reported progress is kept as a timeline (where the
+time goes).
+"""
+
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+from app.archive.manifest import Manifest
+from app.storage import keys
+from bench.graphql import GraphQL, poll
+from bench.measure import MB, BenchError, RssSampler
+from bench.stack import Stack
+
+log = logging.getLogger("bench.lifeboat")
+
+SCALAR_KINDS = {"SCALAR", "ENUM"}
+
+
+class NotAvailable(Exception):
+    """This part of Lifeboat has not landed yet: reported as such, the rest goes on."""
+
+
+def scalar_fields(gql: GraphQL, type_name: str) -> list[str]:
+    """Every scalar or enum field of a type, so the bench reads whatever the API offers."""
+    query = """query($name: String!) { __type(name: $name) { fields {
+        name type { kind ofType { kind ofType { kind } } } } } }"""
+    found = gql(query, name=type_name)["__type"] or {}
+    names = []
+    for field in found.get("fields") or []:
+        kind = field["type"]
+        while kind["kind"] == "NON_NULL" and kind.get("ofType"):
+            kind = kind["ofType"]
+        if kind["kind"] in SCALAR_KINDS:
+            names.append(field["name"])
+    return names
+
+
+class Timeline:
+    """The distinct (status, step, current tables) states seen while polling, with times."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def sample(self, elapsed: float, value: dict[str, Any]) -> None:
+        progress = value.get("progress") or {}
+        state = {
+            "status": value.get("status"),
+            "step": progress.get("step"),
+            "current": progress.get("currentTables") or progress.get("current"),
+        }
+        if not self.events or {k: self.events[-1][k] for k in state} != state:
+            self.events.append({"t": round(elapsed, 2), **state})
+
+    def durations(self, end: float) -> list[dict[str, Any]]:
+        """Seconds spent in each state (the poll interval bounds their precision)."""
+        spans = []
+        for event, after in zip(self.events, [*self.events[1:], {"t": end}], strict=True):
+            spans.append({**event, "seconds": round(after["t"] - event["t"], 2)})
+        return spans
+
+
+def _seconds_between(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def _manifest_summary(stack: Stack, backup_id: str) -> dict[str, Any]:
+    manifest = Manifest.from_json(stack.archives.get_bytes(keys.manifest_key(backup_id)))
+    tables = {
+        table.name: {
+            "rows": table.rows,
+            "raw_mb": round(table.raw_bytes / MB, 1),
+            "stored_mb": round(table.stored_bytes / MB, 1),
+        }
+        for table in manifest.tables
+    }
+    return {
+        "copy_format": manifest.copy_format,
+        "raw_copy_bytes": sum(table.raw_bytes for table in manifest.tables),
+        "stored_bytes": manifest.stored_bytes,
+        "tables": tables,
+    }
+
+
+def run_backup(stack: Stack, gql: GraphQL, timeout: float) -> dict[str, Any]:
+    """A FULL backup, mutation → COMPLETED; its wall time, size and the worker's peak RSS."""
+    fields = " ".join(scalar_fields(gql, "Backup"))
+    create = (
+        f"mutation($input: CreateBackupInput!) {{ createBackup(input: $input) {{ {fields} }} }}"
+    )
+    get = f"query($id: String!) {{ backup(backupId: $id) {{ {fields} }} }}"
+    timeline = Timeline()
+    with RssSampler(stack.worker.pid) as rss:
+        started = time.perf_counter()
+        created = gql(create, input={"type": "FULL", "description": "make bench"})["createBackup"]
+        backup_id = created["backupId"]
+        log.info("backup %s requested; polling until it is finished", backup_id)
+        final = poll(
+            lambda: gql(get, id=backup_id)["backup"],
+            lambda backup: backup["status"] != "CREATING",
+            timeout,
+            on_sample=timeline.sample,
+        )
+        wall = time.perf_counter() - started
+    if final["status"] != "COMPLETED":
+        raise BenchError(f"backup {backup_id} {final['status']}: {final.get('errorMessage')}")
+    result: dict[str, Any] = {
+        "backup_id": backup_id,
+        "wall_seconds": round(wall, 2),
+        "server_seconds": _seconds_between(final.get("createdAt"), final.get("completedAt")),
+        "size_bytes": final.get("sizeBytes"),
+        "rss": rss.summary(),
+        "timeline": timeline.durations(wall),
+        "final_progress": final.get("progress"),
+    }
+    try:
+        result["manifest"] = _manifest_summary(stack, backup_id)
+    except Exception as error:  # the figures above stand without it
+        result["manifest"] = {"error": str(error)}
+    return result
+
+
+def _pre_restore_snapshot(gql: GraphQL, restore_id: str) -> dict[str, Any] | None:
+    """The backup the restore took of the tables first (metadata.preRestoreFor = its id)."""
+    query = (
+        "{ backups(limit: 20) { backupId type status createdAt completedAt sizeBytes metadata } }"
+    )
+    for backup in gql(query)["backups"]:
+        if (backup.get("metadata") or {}).get("preRestoreFor") == restore_id:
+            seconds = _seconds_between(backup["createdAt"], backup["completedAt"])
+            return {**backup, "seconds": seconds}
+    return None
+
+
+def run_restore(stack: Stack, gql: GraphQL, backup_id: str, timeout: float) -> dict[str, Any]:
+    """Restore the benchmark backup into the target, mutation → COMPLETED."""
+    if "restoreBackup" not in gql.type_fields("Mutation"):
+        raise NotAvailable("the restoreBackup mutation is not in the API yet")
+    fields = " ".join(scalar_fields(gql, "RestoreOperation"))
+    mutation = (
+        f"mutation($input: RestoreBackupInput!) {{ restoreBackup(input: $input) {{ {fields} }} }}"
+    )
+    get = f"query($id: ID!) {{ restoreOperation(id: $id) {{ {fields} }} }}"
+    code_query = "query($id: String!) { restoreConfirmationCode(backupId: $id) }"
+    code = gql(code_query, id=backup_id)["restoreConfirmationCode"]
+    timeline = Timeline()
+    with RssSampler(stack.worker.pid) as rss:
+        started = time.perf_counter()
+        restore_input = {"backupId": backup_id, "confirmationCode": code}
+        operation = gql(mutation, input=restore_input)["restoreBackup"]
+        log.info(
+            "restore %s of %s requested; polling until it is finished", operation["id"], backup_id
+        )
+        final = poll(
+            lambda: gql(get, id=operation["id"])["restoreOperation"],
+            lambda op: op["status"] != "IN_PROGRESS",
+            timeout,
+            on_sample=timeline.sample,
+        )
+        wall = time.perf_counter() - started
+    if final["status"] != "COMPLETED":
+        raise BenchError(f"restore {operation['id']} {final['status']}: {final.get('errorLog')}")
+    snapshot = _pre_restore_snapshot(gql, operation["id"])
+    snapshot_seconds = snapshot["seconds"] if snapshot else None
+    return {
+        "restore_id": operation["id"],
+        "wall_seconds": round(wall, 2),
+        "server_seconds": _seconds_between(final.get("startedAt"), final.get("completedAt")),
+        "snapshot": snapshot,
+        "snapshot_seconds": snapshot_seconds,
+        "without_snapshot_seconds": round(wall - snapshot_seconds, 2)
+        if snapshot_seconds is not None
+        else None,
+        "rss": rss.summary(),
+        "timeline": timeline.durations(wall),
+        "final": final,
+    }

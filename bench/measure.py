@@ -1,0 +1,143 @@
+"""Measuring tools: wall-clock timers, timed commands, and a process-tree RSS sampler."""
+
+import os
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import psutil
+
+MB = 1024 * 1024
+
+
+class BenchError(Exception):
+    """A benchmark step could not run; its message says why (the rest of the run goes on)."""
+
+
+def run(
+    command: Sequence[str], *, env: dict[str, str] | None = None, stdin: str | None = None
+) -> str:
+    """Run a command to completion; its stdout, or BenchError with the end of its stderr."""
+    result = subprocess.run(
+        list(command),
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip()[-1500:]
+        raise BenchError(f"{command[0]} exited with {result.returncode}: {tail}")
+    return result.stdout
+
+
+def timed(command: Sequence[str], *, env: dict[str, str] | None = None) -> float:
+    """Wall seconds of one command run to completion; its stdout is discarded, not kept."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        list(command),
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise BenchError(f"{command[0]} exited with {result.returncode}: {result.stderr[-1500:]}")
+    return seconds
+
+
+@dataclass
+class ProcessPeak:
+    pid: int
+    name: str
+    is_root: bool
+    peak_rss: int = 0
+    start_rss: int = 0
+    cpu_seconds: float = 0.0
+
+
+@dataclass
+class RssSampler:
+    """Samples the RSS of a process and all its descendants every `interval` seconds.
+
+    Dramatiq's CLI process forks the worker process(es) that run actors; the sampler keeps a
+    peak per process so the report can name the forked worker that did the work (the child
+    that used the most CPU during the sampling) apart from the idle supervising parent.
+    """
+
+    root_pid: int
+    interval: float = 0.1
+    peaks: dict[int, ProcessPeak] = field(default_factory=dict)
+    samples: int = 0
+    _cpu_start: dict[int, float] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> "RssSampler":
+        self._stop.clear()
+        self._sample()
+        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._sample()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def _sample(self) -> None:
+        try:
+            root = psutil.Process(self.root_pid)
+            processes = [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return
+        self.samples += 1
+        for process in processes:
+            try:
+                with process.oneshot():
+                    rss = process.memory_info().rss
+                    cpu = sum(process.cpu_times()[:2])
+                    name = process.name()
+            except psutil.NoSuchProcess:
+                continue
+            peak = self.peaks.get(process.pid)
+            if peak is None:
+                peak = self.peaks[process.pid] = ProcessPeak(
+                    process.pid, name, process.pid == self.root_pid, start_rss=rss
+                )
+                self._cpu_start[process.pid] = cpu
+            peak.peak_rss = max(peak.peak_rss, rss)
+            peak.cpu_seconds = cpu - self._cpu_start[process.pid]
+
+    def busiest_child(self) -> ProcessPeak | None:
+        """The forked worker that used the most CPU while sampling (the one that did the work)."""
+        children = [peak for peak in self.peaks.values() if not peak.is_root]
+        return max(children, key=lambda peak: peak.cpu_seconds, default=None)
+
+    def summary(self) -> dict[str, object]:
+        worker = self.busiest_child()
+        root = self.peaks.get(self.root_pid)
+        return {
+            "worker_peak_rss_mb": round(worker.peak_rss / MB, 1) if worker else None,
+            "worker_rss_at_start_mb": round(worker.start_rss / MB, 1) if worker else None,
+            "worker_pid": worker.pid if worker else None,
+            "worker_cpu_seconds": round(worker.cpu_seconds, 1) if worker else None,
+            "parent_peak_rss_mb": round(root.peak_rss / MB, 1) if root else None,
+            "samples": self.samples,
+            "interval_seconds": self.interval,
+        }
+
+
+def load_average() -> list[float]:
+    """1/5/15-minute load: the machine is shared, so every report says how busy it was."""
+    return [round(value, 2) for value in os.getloadavg()]

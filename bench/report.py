@@ -1,0 +1,198 @@
+"""Figures → ratios against the goals, a printed table, and bench/results/latest.json."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from bench.measure import MB
+
+# (name, goal, where we mean to end up): every ratio is "lower is better".
+GOALS = {
+    "backup_wall / pg_dump_wall": (0.5, 0.3),
+    "archive_size / dump_size": (1.0, None),
+    "backup worker peak RSS MB": (200.0, None),
+    "restore_without_snapshot / pg_restore_j2": (1.0, None),
+    "restore_whole / pg_restore_j2": (1.5, None),
+    "restore worker peak RSS MB": (200.0, None),
+}
+
+
+def _get(results: Any, *path: str) -> Any:
+    value: Any = results
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value
+
+
+def _ratio(numerator: Any, denominator: Any) -> float | None:
+    if not isinstance(numerator, int | float) or not isinstance(denominator, int | float):
+        return None
+    return round(numerator / denominator, 3) if denominator else None
+
+
+def ratios(results: dict[str, Any]) -> dict[str, float | None]:
+    pg_restore_j2 = _get(results, "pg_restore", "j2_into_schema", "seconds")
+    return {
+        "backup_wall / pg_dump_wall": _ratio(
+            _get(results, "backup", "wall_seconds"), _get(results, "pg_dump", "seconds")
+        ),
+        "archive_size / dump_size": _ratio(
+            _get(results, "backup", "size_bytes"), _get(results, "pg_dump", "size_bytes")
+        ),
+        "backup worker peak RSS MB": _get(results, "backup", "rss", "worker_peak_rss_mb"),
+        "restore_without_snapshot / pg_restore_j2": _ratio(
+            _get(results, "restore", "without_snapshot_seconds"), pg_restore_j2
+        ),
+        "restore_whole / pg_restore_j2": _ratio(
+            _get(results, "restore", "wall_seconds"), pg_restore_j2
+        ),
+        "restore worker peak RSS MB": _get(results, "restore", "rss", "worker_peak_rss_mb"),
+    }
+
+
+def _fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def _mb(value: Any) -> str:
+    return _fmt(value / MB) if isinstance(value, int | float) else "n/a"
+
+
+def _rate(size: Any, seconds: Any) -> str:
+    ok = isinstance(size, int | float) and isinstance(seconds, int | float) and seconds
+    return _fmt(size / MB / seconds) if ok else "n/a"
+
+
+def _status(section: Any) -> str | None:
+    """Why a section has no figures ("not available: …", "failed: …"), or None."""
+    if not isinstance(section, dict):
+        return "not run"
+    if "not_available" in section:
+        return f"not available: {section['not_available']}"
+    if "error" in section:
+        return f"failed: {section['error']}"
+    return None
+
+
+def render(results: dict[str, Any]) -> str:
+    """The human-readable table printed at the end of `make bench`."""
+    db_bytes = _get(results, "dataset", "database_bytes")
+    raw_bytes = _get(results, "backup", "manifest", "raw_copy_bytes")
+    floor = _get(results, "floor", "text_total_seconds")
+    dump_s, dump_b = _get(results, "pg_dump", "seconds"), _get(results, "pg_dump", "size_bytes")
+    backup = results.get("backup")
+    restore = results.get("restore")
+    rows = [
+        ("BACKUP", "seconds", "MB/s db", "MB/s raw", "size MB", "peak RSS MB"),
+        (
+            "raw COPY text → /dev/null (floor)",
+            _fmt(floor),
+            _rate(db_bytes, floor),
+            _rate(raw_bytes, floor),
+            "",
+            "",
+        ),
+        (
+            "pg_dump -Fc → local file",
+            _fmt(dump_s),
+            _rate(db_bytes, dump_s),
+            _rate(raw_bytes, dump_s),
+            _mb(dump_b),
+            "",
+        ),
+        (
+            "Lifeboat FULL backup, mutation → COMPLETED",
+            _fmt(_get(backup, "wall_seconds")),
+            _rate(db_bytes, _get(backup, "wall_seconds")),
+            _rate(raw_bytes, _get(backup, "wall_seconds")),
+            _mb(_get(backup, "size_bytes")),
+            _fmt(_get(backup, "rss", "worker_peak_rss_mb")),
+        ),
+        ("RESTORE", "seconds", "", "", "", ""),
+        (
+            "pg_restore -j 2, data + post-data into schema copy",
+            _fmt(_get(results, "pg_restore", "j2_into_schema", "seconds")),
+            "",
+            "",
+            "",
+            "",
+        ),
+        (
+            "pg_restore -j 2, whole dump into empty database",
+            _fmt(_get(results, "pg_restore", "j2_whole_seconds")),
+            "",
+            "",
+            "",
+            "",
+        ),
+        (
+            "pg_restore -j 1, whole dump into empty database",
+            _fmt(_get(results, "pg_restore", "j1_whole_seconds")),
+            "",
+            "",
+            "",
+            "",
+        ),
+        (
+            "Lifeboat restore, mutation → COMPLETED",
+            _fmt(_get(restore, "wall_seconds")),
+            "",
+            "",
+            "",
+            _fmt(_get(restore, "rss", "worker_peak_rss_mb")),
+        ),
+        (
+            "  of which pre-restore snapshot",
+            _fmt(_get(restore, "snapshot_seconds")),
+            "",
+            "",
+            _mb(_get(restore, "snapshot", "sizeBytes")),
+            "",
+        ),
+        (
+            "  restore without the snapshot",
+            _fmt(_get(restore, "without_snapshot_seconds")),
+            "",
+            "",
+            "",
+            "",
+        ),
+    ]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    lines = [
+        f"Dataset {_get(results, 'dataset', 'name')}: {_mb(db_bytes)} MB (pg_database_size, "
+        f"indexes included); raw COPY text {_mb(raw_bytes)} MB (sum of the manifest's tables)",
+        "MB/s db = pg_database_size / seconds; MB/s raw = raw COPY bytes / seconds",
+        f"load average before {results.get('load_before')}, after {results.get('load_after')}",
+        "",
+    ]
+    for row in rows:
+        cells = [str(row[0]).ljust(widths[0])] + [
+            str(c).rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    lines += ["", f"{'RATIO (lower is better)':44} {'value':>8}  goal"]
+    for name, value in results["ratios"].items():
+        goal, target = GOALS[name]
+        verdict = "" if value is None else ("met" if value <= goal else "MISSED")
+        aim = f"≤ {goal:g}" + (f" (target {target:g})" if target else "")
+        lines.append(f"{name:44} {_fmt(value, 2):>8}  {aim}  {verdict}")
+    problems = [
+        f"{name}: {status}"
+        for name in ("dataset", "floor", "pg_dump", "pg_restore", "backup", "restore")
+        if (status := _status(results.get(name)))
+    ]
+    if problems:
+        lines += ["", *problems]
+    return "\n".join(lines)
+
+
+def write(results: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")

@@ -1,0 +1,156 @@
+"""`make bench`: Lifeboat's backup and restore against pg_dump -Fc / pg_restore, in one run.
+
+Order: dataset → raw COPY floor → pg_dump → pg_restore (-j 2 into a schema copy, -j 2 and
+-j 1 whole) → a Lifeboat stack of its own → full backup → restore of that backup into the
+benchmark database → row counts checked. A step that cannot run is reported (not available,
+or failed with why) and the others still run. Figures: printed, and bench/results/latest.json.
+"""
+
+import argparse
+import fcntl
+import logging
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import baseline, dataset, report
+from bench.graphql import GraphQL
+from bench.lifeboat import NotAvailable, run_backup, run_restore
+from bench.measure import load_average
+from bench.stack import lifeboat_stack
+
+log = logging.getLogger("bench")
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def attempt(results: dict[str, Any], name: str, step: Callable[[], Any]) -> Any:
+    """Run one step; record its figures, or why there are none, under `name`."""
+    log.info("— %s", name)
+    try:
+        value = step()
+    except NotAvailable as missing:
+        log.warning("%s: not available: %s", name, missing)
+        results[name] = {"not_available": str(missing)}
+        return None
+    except Exception as error:
+        log.exception("%s failed", name)
+        results[name] = {"error": f"{type(error).__name__}: {error}"}
+        return None
+    results[name] = value
+    return value
+
+
+def _floor(info: dataset.DatasetInfo) -> dict[str, Any]:
+    per_table = baseline.copy_floor(info.name, list(info.tables))
+    return {
+        "how": "psql -c 'COPY t TO STDOUT' > /dev/null, table after table (text, as Lifeboat)",
+        "text_seconds": {table: round(s, 2) for table, s in per_table.items()},
+        "text_total_seconds": round(sum(per_table.values()), 2),
+    }
+
+
+def _pg_restore(dump: Path) -> dict[str, Any]:
+    scratch = f"{dataset.DATABASE}_pg_restore"
+    try:
+        into_schema = baseline.pg_restore_into_schema(dump, scratch, jobs=2)
+        j2_whole = baseline.pg_restore_whole(dump, scratch, jobs=2)
+        j1_whole = baseline.pg_restore_whole(dump, scratch, jobs=1)
+    finally:
+        baseline.drop_database(scratch)
+    return {
+        "how": "into a new database; 'into schema copy' = --section=pre-data untimed first, "
+        "then -j 2 --section=data --section=post-data timed (tables exist, as for Lifeboat)",
+        "j2_into_schema": {k: round(v, 2) for k, v in into_schema.items()},
+        "j2_whole_seconds": round(j2_whole, 2),
+        "j1_whole_seconds": round(j1_whole, 2),
+    }
+
+
+def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
+    with lifeboat_stack(dataset.DATABASE, RESULTS / "logs") as stack:
+        gql = GraphQL(stack.api_url, stack.token)
+        try:
+            backup = attempt(results, "backup", lambda: run_backup(stack, gql, args.timeout))
+            if backup is None or args.no_restore:
+                return
+            backup_id = backup["backup_id"]
+            restore = attempt(
+                results, "restore", lambda: run_restore(stack, gql, backup_id, args.timeout)
+            )
+            if restore is not None:
+                counts = dataset.count_rows()
+                restore["row_counts_match"] = counts == dataset.EXPECTED_ROWS
+                restore["row_counts"] = counts
+        finally:
+            gql.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--regenerate", action="store_true", help="rebuild the dataset")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip COPY floor, pg_dump and pg_restore"
+    )
+    parser.add_argument("--no-restore", action="store_true", help="skip the Lifeboat restore")
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="seconds to wait for a backup or restore"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(name)s %(message)s"
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not one line per poll
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with (RESULTS / ".lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.error("another `make bench` is running (it holds %s)", RESULTS / ".lock")
+            return 2
+        results = run_all(args)
+    print(report.render(results))
+    report.write(results, RESULTS / "latest.json")
+    print(f"\nfigures written to {RESULTS / 'latest.json'}")
+    return 0
+
+
+def run_all(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {
+        "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
+        "started_at": datetime.now(UTC).isoformat(),
+        "host": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
+        "load_before": load_average(),
+    }
+    started = time.perf_counter()
+    info = attempt(results, "dataset", lambda: dataset.ensure(args.regenerate).__dict__)
+    if info is None:
+        return results
+    described = dataset.DatasetInfo(**info)
+    if not args.no_baseline:
+        attempt(results, "floor", lambda: _floor(described))
+        with tempfile.TemporaryDirectory(prefix="lbbench-dump-") as scratch:
+            dump = attempt(
+                results,
+                "pg_dump",
+                lambda: baseline.pg_dump(dataset.DATABASE, Path(scratch) / "bench.dump").__dict__,
+            )
+            if dump is not None:
+                dump["seconds"] = round(dump["seconds"], 2)
+                attempt(results, "pg_restore", lambda: _pg_restore(dump["path"]))
+    attempt(results, "lifeboat_stack", lambda: _lifeboat(results, args))
+    if results.get("lifeboat_stack") is None:
+        results.pop("lifeboat_stack", None)  # nothing to say: the stack came up and went down
+    results["load_after"] = load_average()
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    results["ratios"] = report.ratios(results)
+    return results
+
+
+if __name__ == "__main__":
+    sys.exit(main())
