@@ -55,19 +55,40 @@ class BoundedPipe(io.RawIOBase):
                 with contextlib.suppress(queue.Empty):
                     self._chunks.get_nowait()
 
-    def readinto(self, buffer: "memoryview | bytearray") -> int:  # type: ignore[override]
-        view = memoryview(buffer).cast("B")
+    def _fill(self) -> bool:
+        """Make pending bytes available; False at the end of the stream."""
         while not self._pending:
             if self._done:
-                return 0
+                return False
             item = self._chunks.get()
             if isinstance(item, BaseException):
                 raise PipeClosed(str(item)) from item
             if item == _EOF:
                 self._done = True
-                return 0
+                return False
             self._pending = memoryview(item)
+        return True
+
+    def readinto(self, buffer: "memoryview | bytearray") -> int:  # type: ignore[override]
+        if not self._fill():
+            return 0
+        view = memoryview(buffer).cast("B")
         count = min(len(view), len(self._pending))
         view[:count] = self._pending[:count]
         self._pending = self._pending[count:]
         return count
+
+    def read(self, size: int = -1) -> bytes:
+        """`size` bytes (fewer only at the end), in one allocation.
+
+        The S3 client reads a whole part (16 MB) per call and appends what it gets to a bytes
+        object; returning it in one piece spares a quadratic series of copies.
+        """
+        parts: list[memoryview] = []
+        wanted = size
+        while (size < 0 or wanted > 0) and self._fill():
+            take = self._pending if size < 0 else self._pending[:wanted]
+            parts.append(take)
+            self._pending = self._pending[len(take) :]
+            wanted -= len(take)
+        return b"".join(parts)

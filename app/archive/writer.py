@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import zstandard
 
-from app.archive.pipe import BoundedPipe, PipeClosed
+from app.archive.multipart import PartUploader
 from app.storage.client import ObjectStore
 
 
@@ -18,8 +18,15 @@ class WrittenObject:
     sha256: str
 
 
+class WriterAborted(Exception):
+    """The writer was aborted; nothing more can be written."""
+
+
 class ArchiveObjectWriter:
-    """A file-like sink; the upload runs in its own thread while the caller keeps writing."""
+    """A file-like sink: compresses in the caller's thread, uploads parts in its own thread.
+
+    Thread-safe, so that abort() from one thread is safe while another is inside write().
+    """
 
     def __init__(self, store: ObjectStore, key: str, *, part_size: int, level: int) -> None:
         self.key = key
@@ -27,47 +34,36 @@ class ArchiveObjectWriter:
         self._hash = hashlib.sha256()
         self._raw = 0
         self._stored = 0
-        self._pipe = BoundedPipe()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(
-            target=self._upload, args=(store, part_size), name=f"upload {key}", daemon=True
-        )
-        self._thread.start()
-
-    def _upload(self, store: ObjectStore, part_size: int) -> None:
-        try:
-            store.put_stream(self.key, self._pipe, part_size)
-        except BaseException as error:
-            self._error = error
-            self._pipe.reader_gone()
+        self._uploader = PartUploader(store, key, part_size)
+        self._lock = threading.Lock()
+        self._aborted = False
 
     def _emit(self, compressed: bytes) -> None:
         if compressed:
-            if self._error is not None:
-                raise self._error
             self._hash.update(compressed)
             self._stored += len(compressed)
-            try:
-                self._pipe.put(compressed)
-            except PipeClosed:
-                # The upload failed meanwhile: report its error, not the pipe's.
-                raise self._error or PipeClosed("the upload stopped") from None
+            self._uploader.write(compressed)
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        self._raw += len(data)
-        self._emit(self._compressor.compress(data))
+        with self._lock:
+            if self._aborted:
+                raise WriterAborted(f"{self.key} was aborted")
+            self._raw += len(data)
+            self._emit(self._compressor.compress(data))
         return len(data)
 
     def close(self) -> WrittenObject:
         """Flush, wait for the upload to finish and describe what was stored."""
-        self._emit(self._compressor.flush())
-        self._pipe.finish()
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return WrittenObject(self.key, self._raw, self._stored, self._hash.hexdigest())
+        with self._lock:
+            if self._aborted:
+                raise WriterAborted(f"{self.key} was aborted")
+            self._emit(self._compressor.flush())
+            self._uploader.close()
+            return WrittenObject(self.key, self._raw, self._stored, self._hash.hexdigest())
 
     def abort(self) -> None:
-        """Stop the upload; the incomplete multipart upload is never completed."""
-        self._pipe.fail(RuntimeError("export aborted"))
-        self._thread.join()
+        """Stop the upload; an incomplete multipart upload is discarded, never completed."""
+        with self._lock:
+            if not self._aborted:
+                self._aborted = True
+                self._uploader.abort()

@@ -54,20 +54,28 @@ def describe_failure(error: BaseException, step: str, settings: Settings, role: 
             f"cannot reach the target database at {target.hostname}:{target.port or 5432}"
             f"{target.path}: {error}; check LIFEBOAT_TARGET_DATABASE_URL and that it is running"
         )
-    if isinstance(error, S3Error | MinioException | urllib3.exceptions.HTTPError | PipeClosed):
-        return (
-            f"object storage at {settings.s3_endpoint} (bucket {settings.s3_bucket}) failed "
-            f"during the {step} step: {error}; check that it is running, the bucket exists "
-            "and LIFEBOAT_S3_* credentials may write to it"
-        )
+    if isinstance(error, S3Error):
+        what = f"{error.code}: {error.message} (bucket {error.bucket_name})"
+        return _storage(what, step, settings)
+    if isinstance(error, MinioException | urllib3.exceptions.HTTPError | PipeClosed):
+        return _storage(str(error), step, settings)
     if isinstance(error, asyncio.CancelledError):
         return f"the export was cancelled during the {step} step (worker shutting down?)"
     where = f" while exporting {table}" if table else ""
     return f"the export failed during the {step} step{where}: {type(error).__name__}: {error}"
 
 
+def _storage(what: str, step: str, settings: Settings) -> str:
+    return (
+        f"object storage at {settings.s3_endpoint} failed during the {step} step: {what}. "
+        "Check that it is running, that the buckets LIFEBOAT_S3_BUCKET "
+        f"({settings.s3_bucket}) and LIFEBOAT_UPLOADS_BUCKET ({settings.uploads_bucket}) exist "
+        "and that the LIFEBOAT_S3_* credentials may use them."
+    )
+
+
 def _privilege(error: asyncpg.PostgresError, table: str | None, role: str) -> str:
-    subject = table or "a table"
+    subject = table or "every table of the backup"
     if "row-level security" in str(error):
         return (
             f"table {subject} has row-level security that would hide rows from role {role}, "

@@ -66,11 +66,8 @@ class CopySink:
 
     async def abort(self) -> None:
         if self._in_flight is not None:
-            # The thread may be blocked on the upload; aborting the writer releases it.
-            await asyncio.to_thread(self._writer.abort)
             await asyncio.gather(self._in_flight, return_exceptions=True)
-        else:
-            await asyncio.to_thread(self._writer.abort)
+        await asyncio.to_thread(self._writer.abort)
 
 
 async def _copy_out(

@@ -1,0 +1,79 @@
+"""A backup's life cycle on its row: the reaper fails what a dead worker left `creating`."""
+
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import pytest
+from sqlalchemy import update
+
+from app.backups import lifecycle
+from app.backups.ids import new_backup_id
+from app.db.engine import transaction
+from app.db.models import SystemBackup
+from app.pipelines.context import PipelineContext
+from app.storage import keys
+from tests.support.pipeline import backup_row, create_backup_row
+
+
+async def last_seen(ctx: PipelineContext, backup_id: str, seconds_ago: int) -> None:
+    async with transaction(ctx.sessions) as session:
+        moment = datetime.now(UTC) - timedelta(seconds=seconds_ago)
+        await session.execute(
+            update(SystemBackup)
+            .where(SystemBackup.backup_id == backup_id)
+            .values(heartbeat_at=moment)
+        )
+
+
+async def test_reaper_fails_backups_whose_worker_went_silent_and_deletes_their_objects(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    dead, alive, done = [await create_backup_row(ctx, target, "full") for _ in range(3)]
+    await last_seen(ctx, dead, 600)
+    ctx.archives.put_bytes(keys.table_key(dead, 0), b"half an archive")
+    await last_seen(ctx, alive, 5)
+    await lifecycle.complete(
+        ctx.sessions, done, file_path="x", file_size_bytes=1, tables_included=[], progress={}
+    )
+    await last_seen(ctx, done, 600)
+
+    reaped = await lifecycle.reap_stale_backups(ctx.sessions, ctx.archives, stale_after_seconds=120)
+
+    assert dead in reaped and alive not in reaped and done not in reaped
+    row = await backup_row(ctx, dead)
+    assert row.status == "failed" and "stopped responding" in (row.error_message or "")
+    assert row.completed_at is not None and row.file_path is None
+    assert ctx.archives.list(keys.backup_prefix(dead)) == []
+    assert (await backup_row(ctx, alive)).status == "creating"
+    assert (await backup_row(ctx, done)).status == "completed"
+
+
+async def test_a_reaped_backup_cannot_be_completed_by_a_worker_that_comes_back(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    backup_id = await create_backup_row(ctx, target, "full")
+    await last_seen(ctx, backup_id, 600)
+    await lifecycle.reap_stale_backups(ctx.sessions, ctx.archives, stale_after_seconds=120)
+
+    with pytest.raises(lifecycle.BackupNotCreating):
+        await lifecycle.complete(
+            ctx.sessions,
+            backup_id,
+            file_path="x",
+            file_size_bytes=1,
+            tables_included=[],
+            progress={},
+        )
+    with pytest.raises(lifecycle.BackupNotCreating):
+        await lifecycle.beat(ctx.sessions, backup_id, {"step": "export"})
+    assert (await backup_row(ctx, backup_id)).status == "failed"
+
+
+def test_backup_ids_sort_by_creation_time() -> None:
+    start = datetime(2026, 11, 25, 2, 0, 0, tzinfo=UTC)
+    moments = [start + timedelta(seconds=s) for s in (0, 1, 59, 3600, 86400 * 40)]
+    ids = [new_backup_id(moment) for moment in moments]
+    assert sorted(ids) == ids
+    assert ids[0].startswith("bk_20261125T020000Z_")
