@@ -9,13 +9,19 @@ time goes).
 
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
+
+import psutil
 
 from app.archive.manifest import Manifest
 from app.storage import keys
 from bench.graphql import GraphQL, poll
-from bench.measure import MB, BenchError, RssSampler
+from bench.measure import MB, BenchError, CpuSampler, RssSampler
+from bench.profile import profiling, summarize
 from bench.stack import Stack
 
 log = logging.getLogger("bench.lifeboat")
@@ -42,6 +48,10 @@ def scalar_fields(gql: GraphQL, type_name: str) -> list[str]:
     return names
 
 
+def _listed(value: Any) -> list[Any] | None:
+    return [value] if value else None
+
+
 class Timeline:
     """The distinct (status, step, current tables) states seen while polling, with times."""
 
@@ -53,7 +63,7 @@ class Timeline:
         state = {
             "status": value.get("status"),
             "step": progress.get("step"),
-            "current": progress.get("currentTables") or progress.get("current"),
+            "current": progress.get("currentTables") or _listed(progress.get("currentTable")),
         }
         if not self.events or {k: self.events[-1][k] for k in state} != state:
             self.events.append({"t": round(elapsed, 2), **state})
@@ -64,6 +74,36 @@ class Timeline:
         for event, after in zip(self.events, [*self.events[1:], {"t": end}], strict=True):
             spans.append({**event, "seconds": round(after["t"] - event["t"], 2)})
         return spans
+
+
+@contextmanager
+def observed(stack: Stack, profile: Path | None) -> Iterator[dict[str, Any]]:
+    """Sample the worker's RSS, everyone's CPU (and py-spy the worker) during the block.
+
+    The dict it yields is filled when the block ends: rss, cpu, profile.
+    """
+    figures: dict[str, Any] = {}
+    groups: dict[str, set[int] | str] = {
+        "worker": {stack.worker.pid},
+        "api": {stack.api.pid},
+        "postgres": "postgres",
+        "seaweedfs": "weed",
+    }
+    with ExitStack() as exits:
+        rss = exits.enter_context(RssSampler(stack.worker.pid))
+        cpu = exits.enter_context(CpuSampler(groups))
+        if profile is not None:
+            forked = psutil.Process(stack.worker.pid).children()
+            if not forked:
+                raise BenchError("the worker has no forked process to profile")
+            exits.enter_context(profiling(forked[0].pid, profile))
+        started = time.perf_counter()
+        yield figures
+        wall = time.perf_counter() - started
+    figures["rss"] = rss.summary()
+    figures["cpu"] = cpu.summary(wall)
+    if profile is not None and profile.exists():
+        figures["profile"] = {"collapsed_stacks": str(profile), **summarize(profile)}
 
 
 def _seconds_between(start: str | None, end: str | None) -> float | None:
@@ -90,7 +130,9 @@ def _manifest_summary(stack: Stack, backup_id: str) -> dict[str, Any]:
     }
 
 
-def run_backup(stack: Stack, gql: GraphQL, timeout: float) -> dict[str, Any]:
+def run_backup(
+    stack: Stack, gql: GraphQL, timeout: float, profile: Path | None = None
+) -> dict[str, Any]:
     """A FULL backup, mutation → COMPLETED; its wall time, size and the worker's peak RSS."""
     fields = " ".join(scalar_fields(gql, "Backup"))
     create = (
@@ -98,7 +140,7 @@ def run_backup(stack: Stack, gql: GraphQL, timeout: float) -> dict[str, Any]:
     )
     get = f"query($id: String!) {{ backup(backupId: $id) {{ {fields} }} }}"
     timeline = Timeline()
-    with RssSampler(stack.worker.pid) as rss:
+    with observed(stack, profile) as figures:
         started = time.perf_counter()
         created = gql(create, input={"type": "FULL", "description": "make bench"})["createBackup"]
         backup_id = created["backupId"]
@@ -117,7 +159,7 @@ def run_backup(stack: Stack, gql: GraphQL, timeout: float) -> dict[str, Any]:
         "wall_seconds": round(wall, 2),
         "server_seconds": _seconds_between(final.get("createdAt"), final.get("completedAt")),
         "size_bytes": final.get("sizeBytes"),
-        "rss": rss.summary(),
+        **figures,
         "timeline": timeline.durations(wall),
         "final_progress": final.get("progress"),
     }
@@ -140,7 +182,9 @@ def _pre_restore_snapshot(gql: GraphQL, restore_id: str) -> dict[str, Any] | Non
     return None
 
 
-def run_restore(stack: Stack, gql: GraphQL, backup_id: str, timeout: float) -> dict[str, Any]:
+def run_restore(
+    stack: Stack, gql: GraphQL, backup_id: str, timeout: float, profile: Path | None = None
+) -> dict[str, Any]:
     """Restore the benchmark backup into the target, mutation → COMPLETED."""
     if "restoreBackup" not in gql.type_fields("Mutation"):
         raise NotAvailable("the restoreBackup mutation is not in the API yet")
@@ -152,7 +196,7 @@ def run_restore(stack: Stack, gql: GraphQL, backup_id: str, timeout: float) -> d
     code_query = "query($id: String!) { restoreConfirmationCode(backupId: $id) }"
     code = gql(code_query, id=backup_id)["restoreConfirmationCode"]
     timeline = Timeline()
-    with RssSampler(stack.worker.pid) as rss:
+    with observed(stack, profile) as figures:
         started = time.perf_counter()
         restore_input = {"backupId": backup_id, "confirmationCode": code}
         operation = gql(mutation, input=restore_input)["restoreBackup"]
@@ -179,7 +223,7 @@ def run_restore(stack: Stack, gql: GraphQL, backup_id: str, timeout: float) -> d
         "without_snapshot_seconds": round(wall - snapshot_seconds, 2)
         if snapshot_seconds is not None
         else None,
-        "rss": rss.summary(),
+        **figures,
         "timeline": timeline.durations(wall),
         "final": final,
     }

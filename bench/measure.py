@@ -59,6 +59,7 @@ class ProcessPeak:
     peak_rss: int = 0
     start_rss: int = 0
     cpu_seconds: float = 0.0
+    series: list[tuple[float, int]] = field(default_factory=list)  # (seconds, MB)
 
 
 @dataclass
@@ -74,11 +75,14 @@ class RssSampler:
     interval: float = 0.1
     peaks: dict[int, ProcessPeak] = field(default_factory=dict)
     samples: int = 0
+    series_every: int = 5  # keep every 5th sample as the RSS-over-time series
+    _started: float = 0.0
     _cpu_start: dict[int, float] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def __enter__(self) -> "RssSampler":
+        self._started = time.perf_counter()
         self._stop.clear()
         self._sample()
         self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
@@ -117,6 +121,9 @@ class RssSampler:
                 )
                 self._cpu_start[process.pid] = cpu
             peak.peak_rss = max(peak.peak_rss, rss)
+            if self.samples % self.series_every == 0:
+                elapsed = round(time.perf_counter() - self._started, 1)
+                peak.series.append((elapsed, round(rss / MB)))
             peak.cpu_seconds = cpu - self._cpu_start[process.pid]
 
     def busiest_child(self) -> ProcessPeak | None:
@@ -133,6 +140,7 @@ class RssSampler:
             "worker_pid": worker.pid if worker else None,
             "worker_cpu_seconds": round(worker.cpu_seconds, 1) if worker else None,
             "parent_peak_rss_mb": round(root.peak_rss / MB, 1) if root else None,
+            "worker_rss_series_mb": worker.series if worker else None,
             "samples": self.samples,
             "interval_seconds": self.interval,
         }
@@ -141,3 +149,89 @@ class RssSampler:
 def load_average() -> list[float]:
     """1/5/15-minute load: the machine is shared, so every report says how busy it was."""
     return [round(value, 2) for value in os.getloadavg()]
+
+
+@dataclass
+class CpuSampler:
+    """CPU seconds used during a run by groups of processes (the worker, postgres, SeaweedFS).
+
+    On a 2-core machine the worker, the PostgreSQL backend that runs COPY and the object
+    store compete for the same cores, so "where the time goes" needs all three. Processes are
+    scanned every `interval` seconds; one that exits loses at most its last interval's CPU,
+    and the machine is shared, so other sessions' postgres work can be counted too.
+    """
+
+    groups: dict[str, set[int] | str]  # group → root pids (with descendants) or a process name
+    interval: float = 0.5
+    _first: dict[int, float] = field(default_factory=dict)
+    _last: dict[int, tuple[str, float]] = field(default_factory=dict)
+    _machine_start: tuple[float, float] = (0.0, 0.0)
+    _machine: tuple[float, float] = (0.0, 0.0)
+    _started_at: float = 0.0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> "CpuSampler":
+        self._started_at = time.time()
+        self._machine_start = self._machine_times()
+        self._sample()
+        self._thread = threading.Thread(target=self._loop, name="cpu-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._sample()
+        self._machine = self._machine_times()
+
+    @staticmethod
+    def _machine_times() -> tuple[float, float]:
+        times = psutil.cpu_times()
+        return (sum(times) - times.idle - getattr(times, "iowait", 0.0), sum(times))
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def _group_of(self, process: psutil.Process, trees: dict[int, str]) -> str | None:
+        for group, spec in self.groups.items():
+            if isinstance(spec, str) and process.info["name"] == spec:
+                return group
+        return trees.get(process.pid)
+
+    def _sample(self) -> None:
+        trees: dict[int, str] = {}
+        for group, spec in self.groups.items():
+            if isinstance(spec, set):
+                for pid in spec:
+                    try:
+                        root = psutil.Process(pid)
+                        for member in [root, *root.children(recursive=True)]:
+                            trees[member.pid] = group
+                    except psutil.NoSuchProcess:
+                        continue
+        for process in psutil.process_iter(["name", "cpu_times", "create_time"]):
+            member_of = self._group_of(process, trees)
+            cpu_times = process.info["cpu_times"]
+            if member_of is None or cpu_times is None:
+                continue
+            cpu = cpu_times.user + cpu_times.system
+            if process.pid not in self._first:
+                born_during = (process.info["create_time"] or 0) >= self._started_at
+                self._first[process.pid] = 0.0 if born_during else cpu
+            self._last[process.pid] = (member_of, cpu)
+
+    def summary(self, wall_seconds: float) -> dict[str, object]:
+        used: dict[str, float] = dict.fromkeys(self.groups, 0.0)
+        for pid, (group, cpu) in self._last.items():
+            used[group] += cpu - self._first[pid]
+        busy = self._machine[0] - self._machine_start[0]
+        total = self._machine[1] - self._machine_start[1]
+        return {
+            "cpu_seconds": {group: round(seconds, 1) for group, seconds in used.items()},
+            "machine_busy_percent": round(100 * busy / total, 1) if total else None,
+            "cores": psutil.cpu_count(),
+            "wall_seconds": round(wall_seconds, 2),
+        }

@@ -183,6 +183,22 @@ def render(results: dict[str, Any]) -> str:
         verdict = "" if value is None else ("met" if value <= goal else "MISSED")
         aim = f"≤ {goal:g}" + (f" (target {target:g})" if target else "")
         lines.append(f"{name:44} {_fmt(value, 2):>8}  {aim}  {verdict}")
+    lines += ["", "WHERE THE TIME GOES (CPU seconds per process group during the run)"]
+    for label, section in (
+        ("pg_dump -Fc", results.get("pg_dump")),
+        ("Lifeboat backup", backup),
+        ("Lifeboat restore", restore),
+    ):
+        cpu = _get(section, "cpu")
+        if cpu:
+            used = ", ".join(f"{name} {seconds}" for name, seconds in cpu["cpu_seconds"].items())
+            lines.append(
+                f"{label}: {used}; machine busy {cpu['machine_busy_percent']}% "
+                f"of {cpu['cores']} cores over {cpu['wall_seconds']} s"
+            )
+        timeline = _get(section, "timeline")
+        if timeline:
+            lines.append(f"  steps (polled, ±0.1 s; progress saved each 1 s): {_steps(timeline)}")
     problems = [
         f"{name}: {status}"
         for name in ("dataset", "floor", "pg_dump", "pg_restore", "backup", "restore")
@@ -191,6 +207,20 @@ def render(results: dict[str, Any]) -> str:
     if problems:
         lines += ["", *problems]
     return "\n".join(lines)
+
+
+def _steps(timeline: list[dict[str, Any]]) -> str:
+    """Consecutive polled states → "step [tables] seconds; …"."""
+    merged: list[list[Any]] = []
+    for span in timeline:
+        label = str(span.get("step") or span.get("status"))
+        if span.get("current"):
+            label += " " + ",".join(span["current"])
+        if merged and merged[-1][0] == label:
+            merged[-1][1] += span["seconds"]
+        else:
+            merged.append([label, span["seconds"]])
+    return "; ".join(f"{label} {seconds:.1f}s" for label, seconds in merged)
 
 
 def write(results: dict[str, Any], path: Path) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 from bench import baseline, dataset, report
 from bench.graphql import GraphQL
 from bench.lifeboat import NotAvailable, run_backup, run_restore
-from bench.measure import load_average
+from bench.measure import CpuSampler, load_average
 from bench.stack import lifeboat_stack
 
 log = logging.getLogger("bench")
@@ -55,6 +55,18 @@ def _floor(info: dataset.DatasetInfo) -> dict[str, Any]:
     }
 
 
+def _pg_dump(path: Path) -> dict[str, Any]:
+    groups: dict[str, set[int] | str] = {"pg_dump": "pg_dump", "postgres": "postgres"}
+    with CpuSampler(groups) as cpu:
+        dump = baseline.pg_dump(dataset.DATABASE, path)
+    return {
+        "path": dump.path,
+        "seconds": round(dump.seconds, 2),
+        "size_bytes": dump.size_bytes,
+        "cpu": cpu.summary(dump.seconds),
+    }
+
+
 def _pg_restore(dump: Path) -> dict[str, Any]:
     scratch = f"{dataset.DATABASE}_pg_restore"
     try:
@@ -76,12 +88,18 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
     with lifeboat_stack(dataset.DATABASE, RESULTS / "logs") as stack:
         gql = GraphQL(stack.api_url, stack.token)
         try:
-            backup = attempt(results, "backup", lambda: run_backup(stack, gql, args.timeout))
+            profile = RESULTS / "profile-backup.txt" if args.profile else None
+            backup = attempt(
+                results, "backup", lambda: run_backup(stack, gql, args.timeout, profile)
+            )
             if backup is None or args.no_restore:
                 return
             backup_id = backup["backup_id"]
+            profile = RESULTS / "profile-restore.txt" if args.profile else None
             restore = attempt(
-                results, "restore", lambda: run_restore(stack, gql, backup_id, args.timeout)
+                results,
+                "restore",
+                lambda: run_restore(stack, gql, backup_id, args.timeout, profile),
             )
             if restore is not None:
                 counts = dataset.count_rows()
@@ -98,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-baseline", action="store_true", help="skip COPY floor, pg_dump and pg_restore"
     )
     parser.add_argument("--no-restore", action="store_true", help="skip the Lifeboat restore")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy the worker (py-spy must be on PATH)"
+    )
     parser.add_argument(
         "--timeout", type=float, default=3600, help="seconds to wait for a backup or restore"
     )
@@ -135,13 +156,8 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_baseline:
         attempt(results, "floor", lambda: _floor(described))
         with tempfile.TemporaryDirectory(prefix="lbbench-dump-") as scratch:
-            dump = attempt(
-                results,
-                "pg_dump",
-                lambda: baseline.pg_dump(dataset.DATABASE, Path(scratch) / "bench.dump").__dict__,
-            )
+            dump = attempt(results, "pg_dump", lambda: _pg_dump(Path(scratch) / "bench.dump"))
             if dump is not None:
-                dump["seconds"] = round(dump["seconds"], 2)
                 attempt(results, "pg_restore", lambda: _pg_restore(dump["path"]))
     attempt(results, "lifeboat_stack", lambda: _lifeboat(results, args))
     if results.get("lifeboat_stack") is None:

@@ -42,6 +42,7 @@ class Stack:
     env: dict[str, str]
     api_url: str
     token: str
+    api: subprocess.Popen[bytes]
     worker: subprocess.Popen[bytes]
     archives: ObjectStore
     logs: Path
@@ -195,4 +196,4 @@ def lifeboat_stack(target: str, keep_logs: Path) -> Iterator[Stack]:
             worker_log,
         )
         log.info("stack up: API %s, worker pid %d, queues %s", api_url, worker.pid, queues)
-        yield Stack(settings, env, api_url, token, worker, archives, keep_logs)
+        yield Stack(settings, env, api_url, token, api, worker, archives, keep_logs)
