@@ -105,3 +105,19 @@ class PartUploader:
         if self._in_flight is not None:
             in_flight, self._in_flight = self._in_flight, None
             in_flight.result()
+
+
+def abort_incomplete_uploads(store: ObjectStore, prefix: str) -> int:
+    """Abort multipart uploads a dead writer left under `prefix` (they hold storage, unlisted)."""
+    aborted = 0
+    while True:
+        listing = store.client._list_multipart_uploads(store.bucket, prefix=prefix)
+        for upload in listing.uploads:
+            if upload.object_name and upload.upload_id:
+                store.client._abort_multipart_upload(
+                    store.bucket, upload.object_name, upload.upload_id
+                )
+                aborted += 1
+        # Aborted uploads drop out of the listing, so asking again pages through the rest.
+        if not listing.is_truncated or not listing.uploads:
+            return aborted

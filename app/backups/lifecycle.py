@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.archive.multipart import abort_incomplete_uploads
 from app.backups import repository
 from app.db.engine import transaction
 from app.storage.client import ObjectStore
@@ -110,8 +111,15 @@ async def reap_stale_backups(
         reaped = await repository.fail_stale_creating(session, older_than, message)
     for backup_id in reaped:
         logger.warning("backup %s failed: its worker died (no heartbeat)", backup_id)
-        await asyncio.to_thread(archives.delete_prefix, backup_prefix(backup_id))
+        await discard_objects(archives, backup_id)
     return reaped
+
+
+async def discard_objects(archives: ObjectStore, backup_id: str) -> None:
+    """Delete every object of a backup, and the multipart uploads a dead writer left open."""
+    prefix = backup_prefix(backup_id)
+    await asyncio.to_thread(archives.delete_prefix, prefix)
+    await asyncio.to_thread(abort_incomplete_uploads, archives, prefix)
 
 
 async def _update(

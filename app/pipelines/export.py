@@ -64,7 +64,7 @@ async def run_export(
         role = str(await conn.fetchval("SELECT current_user"))
         try:
             # A retried message restarts from scratch: whatever an earlier run left goes.
-            await asyncio.to_thread(ctx.archives.delete_prefix, keys.backup_prefix(backup_id))
+            await lifecycle.discard_objects(ctx.archives, backup_id)
             await lifecycle.start(ctx.sessions, backup_id)
             work = _export(ctx, conn, backup, progress, hold_target_lock)
             return await with_heartbeat(ctx, backup_id, progress, work)
@@ -206,6 +206,6 @@ def _verify_objects(ctx: PipelineContext, manifest: Manifest) -> None:
 async def _discard(ctx: PipelineContext, backup_id: str) -> None:
     """Delete whatever this export stored; never hides the error that got us here."""
     try:
-        await asyncio.to_thread(ctx.archives.delete_prefix, keys.backup_prefix(backup_id))
+        await lifecycle.discard_objects(ctx.archives, backup_id)
     except Exception as error:
         logger.error("backup %s: could not delete its partial objects: %s", backup_id, error)

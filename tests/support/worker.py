@@ -106,7 +106,9 @@ class WorkerProcess:
         """Graceful stop (SIGTERM), then SIGKILL if it lingers."""
         if not self.alive:
             return
-        os.killpg(self.process.pid, signal.SIGTERM)
+        # The parent only: it forwards SIGTERM to its workers, and a worker that gets a
+        # second SIGTERM (from the whole group) hangs in its shutdown.
+        os.kill(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:

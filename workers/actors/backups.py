@@ -66,8 +66,10 @@ async def reap_dead_exports() -> list[str]:
 
 
 class ReapDeadExportsAtBoot(dramatiq.Middleware):
-    """A worker starting up fails what a dead predecessor left `creating` (the scheduler also
-    calls the reaper periodically, for workers that die while others keep running)."""
+    """A starting worker fails the backups a dead predecessor left `creating`."""
+
+    # The scheduler also calls the reaper periodically, for workers that die while others
+    # keep running; this covers the common case of a crashed worker being restarted.
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
         loop_thread = get_event_loop_thread()

@@ -1,0 +1,146 @@
+"""A worker SIGKILLed mid-export never leaves its backup `creating`, on either broker.
+
+RabbitMQ hands the unacked message to the next worker as soon as the connection drops: the
+backup is exported again from scratch and completes. Redis only requeues a dead worker's
+messages after its heartbeat timeout (30 s), so there the next worker's start-up reaper is
+what ends it: failed, with its partial objects deleted.
+"""
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import dramatiq
+import pytest
+
+from app.db.models import SystemBackup
+from app.pipelines.context import PipelineContext
+from app.settings import Settings
+from app.storage import keys
+from tests.support.archive import stored_manifest
+from tests.support.pipeline import backup_row, create_backup_row
+from tests.support.worker import WorkerProcess, wait_for
+from workers.broker import create_broker
+
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+# About 400 MB of COPY text: a few seconds of export, two to create (unlogged: no WAL).
+BIG_ROWS = 1_500_000
+
+
+async def fill_target(target: asyncpg.Connection) -> None:
+    await target.execute(
+        f"""
+        CREATE TABLE public.aa_small AS SELECT generate_series(1, 10) AS id;
+        CREATE UNLOGGED TABLE public.big AS
+            SELECT i AS id, repeat(md5(i::text), 8) AS filler
+              FROM generate_series(1, {BIG_ROWS}) AS i;
+        """
+    )
+
+
+async def copying_big_table(target: asyncpg.Connection) -> bool:
+    return bool(
+        await target.fetchval(
+            """
+            SELECT count(*) FROM pg_stat_activity
+             WHERE application_name = 'lifeboat-export' AND state = 'active'
+               AND query LIKE 'COPY "public"."big"%'
+            """
+        )
+    )
+
+
+async def settled(ctx: PipelineContext, backup_id: str) -> SystemBackup | None:
+    row = await backup_row(ctx, backup_id)
+    return row if row.status != "creating" else None
+
+
+async def silent_for(ctx: PipelineContext, backup_id: str, seconds: float) -> bool:
+    row = await backup_row(ctx, backup_id)
+    moment = row.heartbeat_at or row.created_at
+    return moment < datetime.now(UTC) - timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def rabbitmq(settings: Settings) -> Iterator[dramatiq.Broker]:
+    """A RabbitMQ broker on this run's backups queue, deleted afterwards."""
+    broker = create_broker(settings.model_copy(update={"broker_url": AMQP_URL}))
+    queue = settings.queue("backups")
+    broker.declare_queue(queue)
+    yield broker
+    for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+        broker.channel.queue_delete(name)
+    broker.close()
+
+
+def send_export(broker: dramatiq.Broker, settings: Settings, backup_id: str) -> None:
+    broker.enqueue(
+        dramatiq.Message(
+            queue_name=settings.queue("backups"),
+            actor_name="export_backup",
+            args=(backup_id,),
+            kwargs={},
+            options={},
+        )
+    )
+
+
+async def kill_mid_export(
+    target: asyncpg.Connection, worker: WorkerProcess, ctx: PipelineContext, backup_id: str
+) -> None:
+    await wait_for(lambda: copying_big_table(target), timeout=30, message="COPY of big")
+    worker.kill()
+    assert (await backup_row(ctx, backup_id)).status == "creating"
+
+
+async def test_worker_killed_mid_export_on_rabbitmq_is_finished_by_redelivery(
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    settings: Settings,
+    rabbitmq: dramatiq.Broker,
+    worker_processes: Callable[..., WorkerProcess],
+) -> None:
+    ctx = pipeline_context
+    await fill_target(target)
+    backup_id = await create_backup_row(ctx, target, "partial", ["aa_small", "big"])
+    first = worker_processes(broker_url=AMQP_URL)
+    send_export(rabbitmq, settings, backup_id)
+    await kill_mid_export(target, first, ctx, backup_id)
+
+    second = worker_processes(broker_url=AMQP_URL)
+    row = await wait_for(lambda: settled(ctx, backup_id), timeout=60, message="redelivery")
+
+    assert row.status == "completed", (row.error_message, second.log())
+    manifest = stored_manifest(ctx.archives, backup_id)
+    assert [t.rows for t in manifest.tables] == [10, BIG_ROWS]
+    stored = {obj.key for obj in ctx.archives.list(keys.backup_prefix(backup_id))}
+    assert stored == {t.object for t in manifest.tables} | {keys.manifest_key(backup_id)}
+
+
+async def test_worker_killed_mid_export_on_redis_is_failed_by_the_next_workers_reaper(
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    worker_processes: Callable[..., WorkerProcess],
+) -> None:
+    from workers.actors.backups import export_backup
+
+    ctx = pipeline_context
+    await fill_target(target)
+    backup_id = await create_backup_row(ctx, target, "partial", ["aa_small", "big"])
+    first = worker_processes()
+    export_backup.send(backup_id)
+    await kill_mid_export(target, first, ctx, backup_id)
+    assert ctx.archives.exists(keys.table_key(backup_id, 0))  # aa_small's object, complete
+
+    stale_after = 2
+    await wait_for(lambda: silent_for(ctx, backup_id, stale_after + 0.5), message="silence")
+    second = worker_processes(env={"LIFEBOAT_STALE_AFTER_SECONDS": str(stale_after)})
+    row = await wait_for(lambda: settled(ctx, backup_id), timeout=30, message="the reaper")
+
+    assert row.status == "failed", second.log()
+    assert "stopped responding" in (row.error_message or "")
+    assert ctx.archives.list(keys.backup_prefix(backup_id)) == []
+    uploads = ctx.archives.client._list_multipart_uploads(
+        ctx.archives.bucket, prefix=keys.backup_prefix(backup_id)
+    )
+    assert uploads.uploads == []  # big's half-uploaded parts are gone too
