@@ -1,13 +1,82 @@
-"""Restore actors: thin and idempotent; they take ids and call the restore pipeline."""
+"""Restore actors: thin and idempotent; they take ids and call the restore pipeline.
+
+Idempotent because brokers deliver at least once. A message for a restore no longer
+`in_progress` does nothing. One for a restore a dead worker had started settles it from the
+target itself (the pipeline's marker): completed if it had committed, else failed with the
+database unchanged; a restore is never applied twice. While another worker holds the
+restore, the message is retried later.
+"""
+
+import asyncio
+import logging
+from typing import Any
 
 import dramatiq
+from dramatiq.asyncio import get_event_loop_thread
 
+from app.pipelines.restore import RestoreBusy, RestoreFailed, RestoreNotRunning, run_restore
+from app.pipelines.restore_reaper import reap_stale_restores
 from app.settings import get_settings
+from workers.actors.notifications import restore_finished
 from workers.broker import broker
+from workers.resources import get_context
 
-__all__ = ["broker", "restore_backup"]
+__all__ = ["broker", "reap_dead_restores", "restore_backup"]
+
+logger = logging.getLogger("lifeboat.workers.restores")
+
+# Retries only cover what did not reach the operation's row (another worker holding the
+# restore, Lifeboat's database briefly away); a restore failure is recorded and final.
+MAX_RETRIES = 5
+# Generous: a large database takes long, and a dead worker is found by the reaper.
+TIME_LIMIT_MS = 24 * 3600 * 1000
 
 
-@dramatiq.actor(queue_name=get_settings().queue("restores"), max_retries=0)
+def _retry_when(retries: int, error: Exception) -> bool:
+    return retries < MAX_RETRIES and not isinstance(error, RestoreFailed | RestoreNotRunning)
+
+
+@dramatiq.actor(
+    queue_name=get_settings().queue("restores"),
+    retry_when=_retry_when,
+    min_backoff=2_000,
+    max_backoff=60_000,
+    time_limit=TIME_LIMIT_MS,
+)
 async def restore_backup(restore_id: str) -> None:
-    raise NotImplementedError("the restore pipeline is being written")
+    try:
+        await run_restore(get_context(), restore_id)
+    except RestoreNotRunning:
+        logger.info("restore %s is not in progress; nothing to do", restore_id)
+        return
+    except RestoreBusy:
+        logger.info("restore %s is held by another worker; retrying later", restore_id)
+        raise
+    except RestoreFailed as failure:
+        logger.warning("restore %s failed: %s", restore_id, failure.message)
+    # Completed or failed: webhooks and e-mails hear of it (a repeat announces nothing twice).
+    await restore_finished(restore_id)
+
+
+async def reap_dead_restores() -> list[str]:
+    """Settle the restores whose worker died (for the scheduler); returns their ids."""
+    reaped = await reap_stale_restores(get_context())
+    for restore_id in reaped:
+        await restore_finished(restore_id)
+    return reaped
+
+
+class ReapDeadRestoresAtBoot(dramatiq.Middleware):
+    """A worker starting up settles what a dead predecessor left `in_progress`."""
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
+        loop_thread = get_event_loop_thread()
+        if loop_thread is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(reap_dead_restores(), loop_thread.loop).result(60)
+        except Exception:
+            logger.exception("could not reap dead restores at worker start")
+
+
+broker.add_middleware(ReapDeadRestoresAtBoot())

@@ -1,0 +1,29 @@
+"""Restore queries."""
+
+import strawberry
+
+from app.graphql.context import Context
+from app.graphql.restores.types import RestoreOperation
+from app.restores import service
+
+
+@strawberry.type
+class RestoreQueries:
+    @strawberry.field(description="Restore operations, newest first (at most 500).")
+    async def restore_operations(
+        self, info: strawberry.Info[Context, None], limit: int | None = 50
+    ) -> list[RestoreOperation]:
+        async with info.context.state.sessions() as session:
+            rows = await service.list_restores(session, 50 if limit is None else limit)
+        return [RestoreOperation.from_row(row, backup) for row, backup in rows]
+
+    @strawberry.field(
+        description="One restore operation, or null if there is none with this id "
+        "(BAD_USER_INPUT if the id is not a UUID)."
+    )
+    async def restore_operation(
+        self, info: strawberry.Info[Context, None], id: strawberry.ID
+    ) -> RestoreOperation | None:
+        async with info.context.state.sessions() as session:
+            found = await service.get_restore(session, str(id))
+        return RestoreOperation.from_row(*found) if found else None

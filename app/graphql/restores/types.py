@@ -1,0 +1,74 @@
+"""GraphQL types of restore operations."""
+
+import uuid
+from datetime import datetime
+from enum import Enum
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from app.db.models import RestoreOperation as RestoreRow
+from app.db.models import SystemBackup
+from app.graphql.admins.types import AdminUser
+from app.graphql.backups.types import Backup
+from app.graphql.context import Context
+
+
+@strawberry.enum
+class RestoreStatus(Enum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@strawberry.type
+class RestoreOperation:
+    id: strawberry.ID
+    backup_id: str
+    backup: Backup = strawberry.field(description="The backup being (or that was) restored.")
+    status: RestoreStatus
+    started_at: datetime
+    completed_at: datetime | None
+    tables_restored: list[str] | None
+    records_count: JSON | None = strawberry.field(
+        description="Rows restored per table (schema.table → rows)."
+    )
+    error_log: str | None
+    progress: JSON | None = strawberry.field(
+        description="What the worker is doing now (step, tables done, rows, bytes)."
+    )
+    pre_restore_backup_id: str | None = strawberry.field(
+        description="The backup of the data as it was before this restore; restoring it undoes "
+        "the restore."
+    )
+    initiated_by_id: strawberry.Private[uuid.UUID]
+
+    @strawberry.field
+    async def initiated_by(self, info: strawberry.Info[Context, None]) -> AdminUser:
+        row = await info.context.admins.load(self.initiated_by_id)
+        assert row is not None  # initiated_by is a NOT NULL foreign key
+        return AdminUser.from_row(row)
+
+    @classmethod
+    def from_row(cls, row: RestoreRow, backup: SystemBackup) -> "RestoreOperation":
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            backup_id=row.backup_id,
+            backup=Backup.from_row(backup),
+            status=RestoreStatus(row.status),
+            started_at=row.started_at,
+            completed_at=row.completed_at,
+            tables_restored=list(row.tables_restored) if row.tables_restored is not None else None,
+            records_count=cast(JSON, row.records_count),
+            error_log=row.error_log,
+            progress=cast(JSON, row.progress),
+            pre_restore_backup_id=row.pre_restore_backup_id,
+            initiated_by_id=row.initiated_by,
+        )
+
+
+@strawberry.input
+class RestoreBackupInput:
+    backup_id: str
+    confirmation_code: str

@@ -1,0 +1,76 @@
+"""The reaper: restores whose worker died are settled, never left `in_progress` forever.
+
+A restore is stale when its heartbeat (or, never started, its request) is older than
+settings.stale_after_seconds. Its fate is then decided from the target itself: a live worker
+holds the restore's advisory lock (so it is left alone, however slow); otherwise the marker
+table says whether the restore committed (completed) or not (failed, database unchanged).
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from app.db import locks
+from app.db.engine import transaction
+from app.db.models import RestoreOperation
+from app.pipelines import restore_marker as marker
+from app.pipelines.context import PipelineContext
+from app.pipelines.restore import connect, restore_lock
+from app.pipelines.restore_errors import UNCHANGED, WORKER_DIED
+from app.restores import lifecycle, repository
+
+logger = logging.getLogger("lifeboat.restore")
+
+NEVER_STARTED = (
+    "no worker started this restore within {seconds} s of the request (are workers running "
+    f"and consuming the restores queue?), so it was abandoned. {UNCHANGED} Request it again."
+)
+UPLOADS_INTERRUPTED = (
+    "the tables were restored (committed), but the worker died while putting the uploads back; "
+    "the uploads bucket may be partly restored. Restore this backup again to finish it, or "
+    "restore the pre-restore snapshot to go back to how everything was before."
+)
+
+
+async def reap_stale_restores(ctx: PipelineContext, *, now: datetime | None = None) -> list[str]:
+    """Settle every stale restore no worker holds; returns the ids of those settled."""
+    older_than = (now or datetime.now(UTC)) - timedelta(seconds=ctx.settings.stale_after_seconds)
+    async with transaction(ctx.sessions) as session:
+        stale = await repository.stale_running(session, older_than)
+    if not stale:
+        return []
+    settled: list[str] = []
+    conn = await connect(ctx.settings)
+    try:
+        for row in stale:
+            if not await locks.try_lock(conn, restore_lock(row.id)):
+                continue  # a live worker is on it
+            try:
+                if await _settle(ctx, conn, row):
+                    settled.append(str(row.id))
+            finally:
+                await locks.unlock(conn, restore_lock(row.id))
+    finally:
+        await conn.close()
+    return settled
+
+
+async def _settle(ctx: PipelineContext, conn: asyncpg.Connection, row: RestoreOperation) -> bool:
+    applied = await marker.find(conn, row.id)
+    if applied is not None and not applied.uploads_pending:
+        logger.warning("restore %s had committed before its worker died: completed", row.id)
+        return await lifecycle.complete(
+            ctx.sessions,
+            row.id,
+            tables_restored=applied.tables_restored,
+            records_count=applied.records_count,
+        )
+    if applied is not None:
+        message = UPLOADS_INTERRUPTED
+    elif row.worker_started_at is not None:
+        message = WORKER_DIED
+    else:
+        message = NEVER_STARTED.format(seconds=ctx.settings.stale_after_seconds)
+    logger.warning("restore %s failed: %s", row.id, message)
+    return await lifecycle.fail(ctx.sessions, row.id, message)

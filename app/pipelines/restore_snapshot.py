@@ -1,0 +1,58 @@
+"""Snapshot step: the current contents of what a restore replaces, as a restorable backup.
+
+A full restore (of a `full` or `scheduled` backup) is preceded by a `full` backup, uploads
+included; a partial restore by a `partial` backup of the same tables. Created by the restoring
+admin with metadata.preRestoreFor = the restore's id; restoring it undoes the restore.
+The restore holds the target's exclusive advisory lock and SHARE locks on the restored tables
+(so nobody writes them between this snapshot and the load); the export reads alongside.
+"""
+
+import uuid
+
+import asyncpg
+
+from app.backups.service import create_backup
+from app.db.engine import transaction
+from app.db.models import AdminUser, SystemBackup
+from app.pipelines.context import PipelineContext
+from app.pipelines.export import ExportFailed, run_export
+from app.pipelines.restore_errors import SnapshotFailed
+from app.restores import lifecycle
+
+
+def snapshot_type(backup: SystemBackup) -> str:
+    return "partial" if backup.backup_type == "partial" else "full"
+
+
+async def take_snapshot(
+    ctx: PipelineContext,
+    conn: asyncpg.Connection,
+    restore_id: uuid.UUID,
+    admin_id: uuid.UUID,
+    backup: SystemBackup,
+    tables: list[str],
+) -> str:
+    """Record, export and complete the pre-restore backup; returns its backup id."""
+    kind = snapshot_type(backup)
+    async with transaction(ctx.sessions) as session:
+        admin = await session.get(AdminUser, admin_id)
+        assert admin is not None  # initiated_by is a NOT NULL foreign key
+        row = await create_backup(
+            session,
+            conn,
+            admin,
+            kind,
+            tables if kind == "partial" else None,
+            description=f"Before restore {restore_id} of backup {backup.backup_id}",
+            metadata={"preRestoreFor": str(restore_id)},
+        )
+    # Recorded at once: retention keeps it, and the API shows it while the restore runs.
+    await lifecycle.set_pre_restore_backup(ctx.sessions, restore_id, row.backup_id)
+    try:
+        await run_export(ctx, row.backup_id, hold_target_lock=False)
+    except ExportFailed as failure:
+        raise SnapshotFailed(
+            f"the pre-restore snapshot {row.backup_id} failed, so nothing was touched: "
+            f"{failure.message}"
+        ) from failure
+    return row.backup_id

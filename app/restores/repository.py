@@ -1,0 +1,108 @@
+"""Queries on restore_operations."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import RestoreOperation, SystemBackup
+
+# The partial unique index that allows one `in_progress` restore at a time.
+ONE_RUNNING_INDEX = "restore_operations_one_running"
+
+
+async def insert(session: AsyncSession, backup_id: str, admin_id: uuid.UUID) -> RestoreOperation:
+    """Add an `in_progress` restore; raises IntegrityError (ONE_RUNNING_INDEX) if one runs."""
+    row = RestoreOperation(
+        backup_id=backup_id,
+        initiated_by=admin_id,
+        status="in_progress",
+        progress={"step": "queued"},
+    )
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row
+
+
+async def get(session: AsyncSession, restore_id: uuid.UUID) -> RestoreOperation | None:
+    return await session.get(RestoreOperation, restore_id)
+
+
+async def get_with_backup(
+    session: AsyncSession, restore_id: uuid.UUID
+) -> tuple[RestoreOperation, SystemBackup] | None:
+    row = (
+        await session.execute(
+            select(RestoreOperation, SystemBackup)
+            .join(SystemBackup, SystemBackup.backup_id == RestoreOperation.backup_id)
+            .where(RestoreOperation.id == restore_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def list_newest_first(
+    session: AsyncSession, limit: int
+) -> list[tuple[RestoreOperation, SystemBackup]]:
+    rows = await session.execute(
+        select(RestoreOperation, SystemBackup)
+        .join(SystemBackup, SystemBackup.backup_id == RestoreOperation.backup_id)
+        .order_by(RestoreOperation.started_at.desc(), RestoreOperation.id.desc())
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def running_id(session: AsyncSession) -> uuid.UUID | None:
+    return await session.scalar(
+        select(RestoreOperation.id).where(RestoreOperation.status == "in_progress")
+    )
+
+
+async def lock_backup(session: AsyncSession, backup_id: str) -> SystemBackup | None:
+    """Read the backup FOR KEY SHARE: retention, which deletes under FOR UPDATE, waits for us."""
+    return await session.scalar(
+        select(SystemBackup)
+        .where(SystemBackup.backup_id == backup_id)
+        .with_for_update(read=True, key_share=True)
+    )
+
+
+async def update_running(session: AsyncSession, restore_id: uuid.UUID, **values: Any) -> bool:
+    """Update a restore only while it is `in_progress`; False if it is not."""
+    result = await session.execute(
+        update(RestoreOperation)
+        .where(RestoreOperation.id == restore_id, RestoreOperation.status == "in_progress")
+        .values(**values)
+        .returning(RestoreOperation.id)
+    )
+    return result.first() is not None
+
+
+async def claim_first_run(session: AsyncSession, restore_id: uuid.UUID) -> bool:
+    """Record that a worker started; False if one already did (or it is not running)."""
+    result = await session.execute(
+        update(RestoreOperation)
+        .where(
+            RestoreOperation.id == restore_id,
+            RestoreOperation.status == "in_progress",
+            RestoreOperation.worker_started_at.is_(None),
+        )
+        .values(worker_started_at=func.now(), heartbeat_at=func.now(), progress={"step": "start"})
+        .returning(RestoreOperation.id)
+    )
+    return result.first() is not None
+
+
+async def stale_running(session: AsyncSession, older_than: datetime) -> list[RestoreOperation]:
+    """`in_progress` restores with no sign of life from a worker since `older_than`."""
+    rows = await session.scalars(
+        select(RestoreOperation).where(
+            RestoreOperation.status == "in_progress",
+            func.coalesce(RestoreOperation.heartbeat_at, RestoreOperation.started_at) < older_than,
+        )
+    )
+    return list(rows)

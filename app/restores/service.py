@@ -1,0 +1,92 @@
+"""Restores: who may restore what, the record of each restore, and what the API reads."""
+
+import asyncio
+import logging
+import uuid
+
+import asyncpg
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import AdminUser, RestoreOperation, SystemBackup
+from app.errors import BadUserInput, Conflict, NotFound, PreconditionFailed, WrongConfirmationCode
+from app.pipelines.restore_validate import plan_restore, read_manifest
+from app.restores import repository
+from app.restores.confirmation import code_matches
+from app.settings import Settings
+from app.storage.client import ObjectStore
+
+logger = logging.getLogger("lifeboat.restores")
+
+MAX_LIST_LIMIT = 500
+RUNNING = "a restore is already running on the target database; wait until it ends"
+
+Restore = tuple[RestoreOperation, SystemBackup]
+
+
+async def request_restore(
+    session: AsyncSession,
+    target: asyncpg.Connection,
+    archives: ObjectStore,
+    settings: Settings,
+    admin: AdminUser,
+    backup_id: str,
+    confirmation_code: str,
+) -> Restore:
+    """Record a new `in_progress` restore; the caller commits, then enqueues it.
+
+    Checked in this order, each leaving nothing changed: the backup exists (NOT_FOUND), the
+    code is its code (UNAUTHORIZED), it is completed and its archive present (PRECONDITION_
+    FAILED), no restore runs (CONFLICT), the archive fits the target and the target role may
+    restore it (PRECONDITION_FAILED). The INSERT decides CONFLICT race-free: a unique index
+    admits one `in_progress` row.
+    """
+    backup = await repository.lock_backup(session, backup_id)
+    if backup is None:
+        raise NotFound(f"no backup {backup_id!r}")
+    secret = settings.secret_key.get_secret_value()
+    if not code_matches(secret, backup.backup_id, confirmation_code):
+        logger.warning(
+            "restore refused: wrong confirmation code for backup %s from admin %s (%s)",
+            backup.backup_id,
+            admin.id,
+            admin.email,
+        )
+        raise WrongConfirmationCode("wrong confirmation code for this backup")
+    if backup.status != "completed" or backup.deleted_at is not None:
+        state = "deleted by retention" if backup.deleted_at else backup.status
+        raise PreconditionFailed(
+            f"invalid backup for restoration: backup {backup.backup_id} is {state}"
+        )
+    if await repository.running_id(session) is not None:
+        raise Conflict(RUNNING)
+    # The same checks as the worker's validate step, so most problems show up right here.
+    manifest = await asyncio.to_thread(read_manifest, archives, backup.backup_id)
+    await plan_restore(target, manifest)
+    try:
+        async with session.begin_nested():
+            row = await repository.insert(session, backup.backup_id, admin.id)
+    except IntegrityError as error:
+        if repository.ONE_RUNNING_INDEX in str(error.orig):
+            raise Conflict(RUNNING) from None
+        raise
+    logger.info("restore %s of backup %s requested by %s", row.id, backup.backup_id, admin.email)
+    return row, backup
+
+
+async def list_restores(session: AsyncSession, limit: int) -> list[Restore]:
+    if not 1 <= limit <= MAX_LIST_LIMIT:
+        raise BadUserInput(f"limit must be between 1 and {MAX_LIST_LIMIT}")
+    return await repository.list_newest_first(session, limit)
+
+
+def parse_restore_id(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise BadUserInput(f"{text!r} is not a restore operation id (a UUID)") from None
+
+
+async def get_restore(session: AsyncSession, restore_id: str) -> Restore | None:
+    """The restore and its backup; None when unknown; BAD_USER_INPUT for a malformed id."""
+    return await repository.get_with_backup(session, parse_restore_id(restore_id))
