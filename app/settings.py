@@ -1,9 +1,12 @@
 """The one settings object: every knob comes from a LIFEBOAT_* environment variable."""
 
 from functools import lru_cache
+from typing import Any
 
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from app.db.urls import with_database
 
 DEV_SECRET_KEY = "lifeboat-dev-secret-key-change-me"
 DEV_S3_ACCESS_KEY = "lifeboat"
@@ -15,8 +18,13 @@ class Settings(BaseSettings):
 
     env: str = "dev"
     database_url: str = "postgresql://root@127.0.0.1:5432/lifeboat"
-    # Empty means "the demo database that `make run` creates".
-    target_database_url: str = "postgresql://root@127.0.0.1:5432/lifeboat_demo"
+    # Unset or empty: the demo database `make run` creates and fills (demo_database on the
+    # server of database_url).
+    target_database_url: str = ""
+    # Its own demo name lets several dev stacks (and the tests of `make run`) live side by side.
+    demo_database: str = "lifeboat_demo"
+    # Where `make run` keeps what it starts itself (SeaweedFS's data folder).
+    devstack_dir: str = ".lifeboat"
     broker_url: str = "redis://127.0.0.1:6379/0"
     s3_endpoint: str = "127.0.0.1:9000"
     s3_access_key: str = DEV_S3_ACCESS_KEY
@@ -61,6 +69,15 @@ class Settings(BaseSettings):
     smtp_from: str = "lifeboat@localhost"
     notify_emails: str = ""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _demo_target_by_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("target_database_url"):
+            own = data.get("database_url") or cls.model_fields["database_url"].default
+            demo = data.get("demo_database") or cls.model_fields["demo_database"].default
+            data = {**data, "target_database_url": with_database(own, demo)}
+        return data
+
     @field_validator("database_url", "target_database_url")
     @classmethod
     def _plain_postgres_url(cls, value: str) -> str:
@@ -75,6 +92,15 @@ class Settings(BaseSettings):
         if self.webhook_url_list and not self.webhook_secret.get_secret_value():
             raise ValueError("LIFEBOAT_WEBHOOK_URLS needs LIFEBOAT_WEBHOOK_SECRET to sign them")
         return self
+
+    @property
+    def demo_database_url(self) -> str:
+        return with_database(self.database_url, self.demo_database)
+
+    @property
+    def target_is_demo(self) -> bool:
+        """True when the target is the demo database (LIFEBOAT_TARGET_DATABASE_URL unset)."""
+        return self.target_database_url == self.demo_database_url
 
     @property
     def webhook_url_list(self) -> list[str]:

@@ -19,6 +19,8 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
+from app.devstack.supervisor import die_with_parent as _die_with_parent
+
 
 @dataclass
 class SeaweedProcess:
@@ -62,12 +64,12 @@ def weed_binary() -> str:
     return found
 
 
-def s3_accepts_keys(endpoint: str, access_key: str, secret_key: str) -> bool:
+def s3_accepts_keys(endpoint: str, access_key: str, secret_key: str, secure: bool = False) -> bool:
     client = Minio(
         endpoint,
         access_key=access_key,
         secret_key=secret_key,
-        secure=False,
+        secure=secure,
         http_client=urllib3.PoolManager(timeout=2, retries=False),
     )
     try:
@@ -78,9 +80,18 @@ def s3_accepts_keys(endpoint: str, access_key: str, secret_key: str) -> bool:
 
 
 def start_seaweed(
-    endpoint: str, access_key: str, secret_key: str, data_dir: Path, timeout: float = 60
+    endpoint: str,
+    access_key: str,
+    secret_key: str,
+    data_dir: Path,
+    timeout: float = 60,
+    die_with_parent: bool = False,
 ) -> SeaweedProcess:
-    """Run `weed mini` with S3 on exactly `endpoint`; wait until it accepts the keys."""
+    """Run `weed mini` with S3 on exactly `endpoint`; wait until it accepts the keys.
+
+    `die_with_parent`: SeaweedFS gets SIGTERM if this process is killed (call from the main
+    thread: Linux ties that to the thread that started it).
+    """
     host, s3_port = split_endpoint(endpoint)
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "s3-identities.json"
@@ -122,19 +133,28 @@ def start_seaweed(
         *(f"-{name}={port}" for name, port in ports.items()),
     ]
     log = (data_dir / "weed.log").open("ab")
-    process = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, cwd=data_dir, start_new_session=True
-    )
+    with log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=data_dir,
+            start_new_session=True,
+            preexec_fn=_die_with_parent() if die_with_parent else None,
+        )
     handle = SeaweedProcess(process, data_dir)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"SeaweedFS exited early; see {data_dir / 'weed.log'}")
-        if port_answers(host, s3_port) and s3_accepts_keys(endpoint, access_key, secret_key):
-            return handle
-        time.sleep(0.3)
-    handle.stop()
-    raise RuntimeError(f"SeaweedFS did not answer on {endpoint} within {timeout:.0f}s")
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"SeaweedFS exited early; see {data_dir / 'weed.log'}")
+            if port_answers(host, s3_port) and s3_accepts_keys(endpoint, access_key, secret_key):
+                return handle
+            time.sleep(0.3)
+        raise RuntimeError(f"SeaweedFS did not answer on {endpoint} within {timeout:.0f}s")
+    except BaseException:  # a timeout, Ctrl-C or SIGTERM while waiting: leave nothing running
+        handle.stop()
+        raise
 
 
 def main() -> None:

@@ -1,0 +1,189 @@
+"""`make run` end to end: its own SeaweedFS, databases, demo, API, worker; restarts; clean stop."""
+
+import asyncio
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import psutil
+import pytest
+from minio import Minio
+
+from app.devstack.programs import WORKER_READY
+from app.devstack.seaweed import port_answers, split_endpoint
+from tests.support.worker import wait_for
+
+REPO = Path(__file__).resolve().parents[2]
+LIFEBOAT = Path(sys.executable).parent / "lifeboat"
+STARTUP = 60.0
+
+
+class Stack:
+    """`python -m app.devstack.run` as a subprocess, with its stdout read line by line."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        with log.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app.devstack.run"],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for_ready(self) -> str:
+        deadline = time.monotonic() + STARTUP
+        while time.monotonic() < deadline:
+            try:
+                return self.lines.get(timeout=0.5)
+            except queue.Empty:
+                assert self.process.poll() is None, self.log.read_text()
+        raise AssertionError(f"no ready line in {STARTUP}s:\n{self.log.read_text()}")
+
+    def descendants(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def child(self, word: str) -> psutil.Process | None:
+        """The live direct child whose command line mentions `word`."""
+        for process in psutil.Process(self.process.pid).children():
+            try:
+                if word in " ".join(process.cmdline()):
+                    return process
+            except psutil.Error:  # exited (or a zombie) meanwhile
+                continue
+        return None
+
+
+def gone(process: psutil.Process) -> bool:
+    try:
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.fixture
+def stack(stack_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
+    running = Stack(stack_env, tmp_path / "stack.log")
+    yield running
+    # A failed test must not leave a stack behind: stop it, then kill whatever is left.
+    family = running.descendants() if running.process.poll() is None else []
+    running.process.terminate()
+    try:
+        running.process.wait(30)
+    except subprocess.TimeoutExpired:
+        running.process.kill()
+        running.process.wait()
+    for process in family:
+        if not gone(process):
+            process.kill()
+    running.reader.join(10)
+    assert running.process.stdout is not None
+    running.process.stdout.close()
+
+
+async def graphql(url: str, token: str, query: str) -> dict:
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(
+            url, json={"query": query}, headers={"Authorization": f"Bearer {token}"}
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+async def test_make_run_starts_everything_restarts_a_dead_worker_and_stops_cleanly(
+    stack: Stack, stack_env: dict[str, str]
+):
+    ready = await asyncio.to_thread(stack.wait_for_ready)
+    port = stack_env["LIFEBOAT_PORT"]
+    url = f"http://127.0.0.1:{port}/graphql"
+    assert ready.startswith(f"ready: {url} ")
+    assert "lifeboat admin create" in ready
+
+    # SeaweedFS was started by the stack itself, in the folder it was given.
+    weed = stack.child("weed")
+    assert weed is not None
+    s3_host, s3_port = split_endpoint(stack_env["LIFEBOAT_S3_ENDPOINT"])
+    assert f"-s3.port={s3_port}" in weed.cmdline()
+    assert f"-dir={stack_env['LIFEBOAT_DEVSTACK_DIR']}/seaweedfs/{s3_port}" in weed.cmdline()
+
+    # A token as a newcomer gets one, then the API and the worker do a whole backup.
+    command = [str(LIFEBOAT), "admin", "create", "dev@example.com"]
+    created = await asyncio.to_thread(
+        subprocess.run, command, env=stack_env, capture_output=True, text=True, check=True
+    )
+    token = created.stdout.strip().splitlines()[-1]
+    assert await graphql(url, token, "{ backups { backupId } }") == {"backups": []}
+    started = await graphql(
+        url, token, "mutation { createBackup(input: {type: FULL}) { backupId } }"
+    )
+    backup_id = started["createBackup"]["backupId"]
+
+    async def finished() -> dict | None:
+        query = f'{{ backup(backupId: "{backup_id}") {{ status tablesIncluded errorMessage }} }}'
+        backup = (await graphql(url, token, query))["backup"]
+        return backup if backup["status"] != "CREATING" else None
+
+    backup = await wait_for(finished, timeout=30, message="the demo backup to finish")
+    assert backup["status"] == "COMPLETED", backup
+    assert {"public.users", "public.recipes", "public.activity_log"} <= set(
+        backup["tablesIncluded"]
+    )
+
+    # The demo target: tables with data in its own database, files in its own uploads bucket.
+    demo = await asyncpg.connect(
+        f"postgresql://root@127.0.0.1:5432/{stack_env['LIFEBOAT_DEMO_DATABASE']}"
+    )
+    try:
+        assert await demo.fetchval("SELECT count(*) FROM meal_plan_entries") > 100
+    finally:
+        await demo.close()
+    s3 = Minio(stack_env["LIFEBOAT_S3_ENDPOINT"], "lifeboat", "lifeboat-dev-secret", secure=False)
+    listed = s3.list_objects(stack_env["LIFEBOAT_UPLOADS_BUCKET"], recursive=True)
+    uploads = {o.object_name for o in listed}
+    assert "recipes/1/photo.png" in uploads
+
+    # A worker that dies is started again.
+    worker = stack.child("dramatiq")
+    assert worker is not None
+    worker.kill()
+
+    def restarted() -> bool:
+        new = stack.child("dramatiq")
+        return new is not None and new.pid != worker.pid
+
+    await wait_for(restarted, timeout=20, message="a new worker")
+    await wait_for(
+        lambda: stack.log.read_text().count(WORKER_READY) == 2,
+        timeout=30,
+        message="the new worker to be ready",
+    )
+    assert "worker exited with code -9; restarting it in 1s" in stack.log.read_text()
+
+    # SIGTERM stops everything it started, SeaweedFS included, and frees the ports.
+    family = stack.descendants()
+    names = " ".join(" ".join(p.cmdline()) for p in family)
+    assert all(word in names for word in ("weed", "lifeboat serve", "dramatiq workers.actors"))
+    stack.process.send_signal(signal.SIGTERM)
+    assert await asyncio.to_thread(stack.process.wait, 40) == 0
+    await wait_for(lambda: all(gone(p) for p in family), timeout=10, message="no process left")
+    assert not port_answers("127.0.0.1", int(port))
+    assert not port_answers(s3_host, s3_port)
