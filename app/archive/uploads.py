@@ -3,7 +3,8 @@
 PAX tar, so keys of any length and any UTF-8 survive; each member's PAX header also keeps the
 object's content type. Objects are streamed one at a time (never held whole), and each
 member's size is the one the GET answered, so an object rewritten after the listing is still
-archived whole.
+archived whole. Object storage has no snapshots: the archive holds the objects listed when the
+uploads step began, as they were when each was read.
 """
 
 import io

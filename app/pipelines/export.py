@@ -48,6 +48,8 @@ async def run_export(
     already completed or failed, ExportFailed (after marking it failed) on any failure.
     `hold_target_lock=False` is for a caller that already holds the target's exclusive lock
     (the restore's pre-restore snapshot); otherwise the export holds it shared throughout.
+    Such a caller must not hold locks on the tables themselves yet: the export's LOCK TABLE
+    … IN ACCESS SHARE MODE, on its own connection, would wait for it forever.
     """
     async with transaction(ctx.sessions) as session:
         backup = await repository.get_by_backup_id(session, backup_id)

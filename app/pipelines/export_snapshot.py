@@ -112,7 +112,10 @@ async def _lock_then_snapshot(
         await conn.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
     # The first statement that takes the snapshot: every lock above is already held.
     snapshot_id = await conn.fetchval("SELECT pg_export_snapshot()")
-    now = await conn.fetchrow("SELECT now() AS taken_at, current_setting('server_version') AS v")
+    # clock_timestamp(), not now(): the transaction began before the locks were granted.
+    now = await conn.fetchrow(
+        "SELECT clock_timestamp() AS taken_at, current_setting('server_version') AS v"
+    )
     seen = choose_tables(await list_tables(conn), backup_type, requested)
     if [(t.oid, t.display_name) for t in seen] != [(t.oid, t.display_name) for t in planned]:
         raise SnapshotChanged()

@@ -1,6 +1,7 @@
 """The export pipeline on the fixture schema: what it stores, what it records, read back."""
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import asyncpg
 import pytest
@@ -172,15 +173,35 @@ async def test_partial_export_takes_only_its_tables_their_sequences_and_no_uploa
     assert (await backup_row(ctx, backup_id)).tables_included == tables
 
 
+@pytest.mark.parametrize("backup_type", ["full", "scheduled"])
 async def test_export_of_an_empty_database_is_a_valid_backup(
-    pipeline_context: PipelineContext, target: asyncpg.Connection
+    pipeline_context: PipelineContext, target: asyncpg.Connection, backup_type: str
 ) -> None:
     ctx = pipeline_context
     ctx.uploads.delete_prefix("")
-    backup_id = await create_backup_row(ctx, target, "full")
+    backup_id = await create_backup_row(ctx, target, backup_type)
 
     manifest = await run_export(ctx, backup_id)
 
     assert manifest.tables == [] and manifest.uploads is not None
-    assert manifest.uploads.files == 0
+    assert manifest.uploads.files == 0 and manifest.backup_type == backup_type
     assert (await backup_row(ctx, backup_id)).status == "completed"
+
+
+async def test_lifeboats_own_tables_are_never_exported_when_they_share_the_database(
+    pipeline_context: PipelineContext, settings: Settings
+) -> None:
+    own = await asyncpg.connect(settings.database_url)
+    await own.execute("CREATE SCHEMA meal_app; CREATE TABLE meal_app.plans (id serial)")
+    try:
+        shared = settings.model_copy(update={"target_database_url": settings.database_url})
+        ctx = replace(pipeline_context, settings=shared)
+        backup_id = await create_backup_row(ctx, own, "full")
+
+        manifest = await run_export(ctx, backup_id)
+    finally:
+        await own.execute("DROP SCHEMA meal_app CASCADE")
+        await own.close()
+
+    assert manifest.table_names == ["meal_app.plans"]
+    assert [s.name for s in manifest.sequences] == ["meal_app.plans_id_seq"]
