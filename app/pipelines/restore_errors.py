@@ -52,7 +52,8 @@ def describe_failure(error: BaseException, step: str, settings: Settings, role: 
             "this one cannot be trusted."
         )
     if isinstance(error, PreconditionFailed):
-        return error.message
+        said = "Nothing was" in error.message
+        return error.message if said else f"{error.message}. {UNCHANGED}"
     if isinstance(error, BrokenReferences | SnapshotFailed | StateMismatch):
         return f"{error} {UNCHANGED}"
     if isinstance(error, asyncpg.InsufficientPrivilegeError):

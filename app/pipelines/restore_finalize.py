@@ -45,10 +45,11 @@ async def restore_foreign_keys(conn: asyncpg.Connection, keys: list[catalog.Fore
                 f"{key.definition}"
             )
         except asyncpg.ForeignKeyViolationError as error:
+            detail = (error.detail or str(error)).rstrip(".")
             raise BrokenReferences(
                 f"the restored rows would break foreign key {key.name} of {key.table}, which "
-                f"references {key.referenced}: {error.detail or error}. Restore the tables on "
-                "both sides of it together (a backup that holds both), or fix those rows first."
+                f"references {key.referenced}: {detail}. Restore the tables on both sides of it "
+                "together (a backup that holds both), or fix those rows first."
             ) from error
         if key.comment is not None:
             await conn.execute(

@@ -34,7 +34,7 @@ async def test_full_restore_brings_back_every_row_sequence_and_table_setting(
     await target.execute(CHANGES)
     assert await database_state(target) != before
 
-    restore_id = await request_restore(ctx, target, backup_id)
+    restore_id = await request_restore(ctx, backup_id)
     outcome = await run_restore(ctx, restore_id)
 
     assert await database_state(target) == before
@@ -58,7 +58,7 @@ async def test_pre_restore_snapshot_is_a_listed_backup_that_undoes_the_restore(
     backup_id = await completed_backup(ctx, target)
     await target.execute(CHANGES)
     changed = await database_state(target)
-    restore_id = await request_restore(ctx, target, backup_id)
+    restore_id = await request_restore(ctx, backup_id)
     await run_restore(ctx, restore_id)
     snapshot_id = (await restore_row(ctx, restore_id)).pre_restore_backup_id
     assert snapshot_id is not None
@@ -70,7 +70,7 @@ async def test_pre_restore_snapshot_is_a_listed_backup_that_undoes_the_restore(
     assert (snapshot.status, snapshot.backup_type) == ("completed", "full")
     assert snapshot.metadata_ == {"preRestoreFor": restore_id}
     assert snapshot.tables_included == FIXTURE_TABLES
-    undo_id = await request_restore(ctx, target, snapshot_id)
+    undo_id = await request_restore(ctx, snapshot_id)
     await run_restore(ctx, undo_id)
 
     assert await database_state(target) == changed
@@ -88,7 +88,7 @@ async def test_partial_restore_replaces_only_its_tables_and_their_sequences(
     await target.execute(CHANGES)
     changed = await database_state(target)
 
-    restore_id = await request_restore(ctx, target, backup_id)
+    restore_id = await request_restore(ctx, backup_id)
     await run_restore(ctx, restore_id)
 
     after = await database_state(target)
@@ -124,7 +124,7 @@ async def test_full_restore_puts_uploads_back_and_removes_newer_ones(
     uploads.put_bytes("added/later.bin", b"new", content_type="application/octet-stream")
     ctx.uploads.client.remove_object(uploads.bucket, "notes/été.txt")
 
-    restore_id = await request_restore(ctx, target, backup_id)
+    restore_id = await request_restore(ctx, backup_id)
     await run_restore(ctx, restore_id)
 
     assert {obj.key for obj in uploads.list("")} == {"avatars/ana.png", "notes/été.txt"}

@@ -58,14 +58,25 @@ async def clear_running_restores(database_url: str) -> None:
         await conn.close()
 
 
-async def request_restore(ctx: PipelineContext, target: asyncpg.Connection, backup_id: str) -> str:
+async def request_restore(ctx: PipelineContext, backup_id: str) -> str:
     """A committed `in_progress` restore, recorded exactly as the restoreBackup mutation does."""
     await clear_running_restores(ctx.settings.database_url)
     admin = await restorer(ctx)
-    async with transaction(ctx.sessions) as session:
-        row, _ = await service.request_restore(
-            session, target, ctx.archives, ctx.settings, admin, backup_id, code_for(ctx, backup_id)
-        )
+    # As the API's target pool would: connected with the context's target URL (its role).
+    conn = await asyncpg.connect(ctx.settings.target_database_url)
+    try:
+        async with transaction(ctx.sessions) as session:
+            row, _ = await service.request_restore(
+                session,
+                conn,
+                ctx.archives,
+                ctx.settings,
+                admin,
+                backup_id,
+                code_for(ctx, backup_id),
+            )
+    finally:
+        await conn.close()
     return str(row.id)
 
 

@@ -1,0 +1,154 @@
+"""When a restore cannot be done: failed with a message a person can act on, database unchanged."""
+
+import uuid
+
+import asyncpg
+import pytest
+
+from app.db.engine import transaction
+from app.errors import PreconditionFailed
+from app.pipelines.context import PipelineContext
+from app.pipelines.restore import RestoreFailed, run_restore
+from app.restores import repository
+from app.storage.client import ObjectStore
+from tests.restores.scenario import TABLE_SETTINGS
+from tests.restores.support import (
+    clear_running_restores,
+    completed_backup,
+    database_state,
+    request_restore,
+    restore_row,
+    restorer,
+)
+from tests.support.archive import stored_manifest
+from tests.support.fixture_schema import create_fixture_schema
+
+
+def flip_one_byte(archives: ObjectStore, key: str) -> None:
+    data = bytearray(archives.get_bytes(key))
+    data[len(data) // 2] ^= 0x01
+    archives.put_bytes(key, bytes(data), content_type="application/zstd")
+
+
+async def unchecked_restore(ctx: PipelineContext, backup_id: str) -> str:
+    """An `in_progress` restore recorded without the mutation's checks, as if they had passed
+    before the target changed; the worker must find what is wrong itself."""
+    await clear_running_restores(ctx.settings.database_url)
+    admin = await restorer(ctx)
+    async with transaction(ctx.sessions) as session:
+        row = await repository.insert(session, backup_id, admin.id)
+    return str(row.id)
+
+
+async def run_and_fail(ctx: PipelineContext, restore_id: str) -> str:
+    with pytest.raises(RestoreFailed) as failure:
+        await run_restore(ctx, restore_id)
+    row = await restore_row(ctx, restore_id)
+    assert (row.status, row.error_log) == ("failed", failure.value.message)
+    assert row.completed_at is not None and row.tables_restored is None
+    return failure.value.message
+
+
+async def test_corrupted_archive_fails_during_the_load_and_changes_nothing(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    await create_fixture_schema(target)
+    await target.execute(TABLE_SETTINGS)
+    backup_id = await completed_backup(ctx, target)
+    await target.execute("UPDATE public.meal_log SET note = 'after the backup'")
+    before = await database_state(target)
+    entry = next(t for t in stored_manifest(ctx.archives, backup_id).tables if t.rows > 1000)
+    flip_one_byte(ctx.archives, entry.object)
+    restore_id = await request_restore(ctx, backup_id)
+
+    message = await run_and_fail(ctx, restore_id)
+
+    assert "corrupted" in message and entry.name in message and entry.object in message
+    assert "the database is unchanged" in message
+    assert await database_state(target) == before
+    assert await target.fetchval("SELECT to_regclass('lifeboat.applied_restores')") is None
+
+
+async def test_a_table_whose_columns_changed_is_refused_naming_the_difference(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    await target.execute(
+        "CREATE TABLE meals (id int, title text, kcal int);INSERT INTO meals VALUES (1, 'soup', 90)"
+    )
+    backup_id = await completed_backup(ctx, target, "partial", ["meals"])
+    restore_id = await unchecked_restore(ctx, backup_id)
+    await target.execute(
+        "ALTER TABLE meals DROP COLUMN title, ADD COLUMN served date, ALTER COLUMN kcal TYPE bigint"
+    )
+    before = await database_state(target)
+
+    message = await run_and_fail(ctx, restore_id)
+
+    assert "public.meals" in message
+    assert "missing in the database: title (text)" in message
+    assert "not in the backup: served (date)" in message
+    assert "kcal is bigint in the database but integer in the backup" in message
+    assert await database_state(target) == before
+    assert (await restore_row(ctx, restore_id)).pre_restore_backup_id is None
+    with pytest.raises(PreconditionFailed, match="kcal is bigint"):
+        await request_restore(ctx, backup_id)
+
+
+async def test_partial_restore_keeping_references_valid_succeeds(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    await create_fixture_schema(target)
+    await target.execute(TABLE_SETTINGS)
+    before = await database_state(target)
+    backup_id = await completed_backup(ctx, target, "partial", ["public.members"])
+    await target.execute("UPDATE public.members SET display_name = 'renamed'")
+
+    await run_restore(ctx, await request_restore(ctx, backup_id))
+
+    assert await database_state(target) == before  # billing.invoices still references member 10
+
+
+async def test_partial_restore_that_would_break_references_fails_naming_them(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    await create_fixture_schema(target)
+    backup_id = await completed_backup(ctx, target, "partial", ["public.members"])
+    await target.execute(
+        "INSERT INTO public.members VALUES (30, 1, 'Cy');"
+        "INSERT INTO billing.invoices (member_id, total) VALUES (30, '3.00')"
+    )
+    before = await database_state(target)
+    restore_id = await request_restore(ctx, backup_id)
+
+    message = await run_and_fail(ctx, restore_id)
+
+    assert "invoices_member_id_fkey" in message and "billing.invoices" in message
+    assert "(member_id)=(30)" in message
+    assert await database_state(target) == before
+
+
+async def test_a_restore_of_a_manifestless_archive_is_refused(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    await target.execute("CREATE TABLE meals (id int)")
+    backup_id = await completed_backup(ctx, target, "partial", ["meals"])
+    restore_id = await unchecked_restore(ctx, backup_id)
+    ctx.archives.client.remove_object(ctx.archives.bucket, f"backups/{backup_id}/manifest.json")
+
+    message = await run_and_fail(ctx, restore_id)
+
+    assert "has no manifest" in message and backup_id in message
+
+
+async def test_a_restore_id_that_is_not_running_is_not_run(
+    pipeline_context: PipelineContext,
+) -> None:
+    from app.pipelines.restore import RestoreNotRunning
+
+    with pytest.raises(RestoreNotRunning):
+        await run_restore(pipeline_context, str(uuid.uuid4()))
