@@ -37,11 +37,11 @@ FIXTURE_TABLES = sorted(
     ]
 )
 
-# Session settings that make a row's text form independent of the server's defaults.
+# Settings that make a row's text form independent of the server's and session's defaults.
 _STABLE_TEXT = """
-SET DateStyle = ISO, YMD; SET IntervalStyle = postgres; SET TimeZone = 'UTC';
-SET extra_float_digits = 3; SET bytea_output = hex; SET lc_monetary = 'C';
-SET row_security = off;
+SET LOCAL DateStyle = ISO, YMD; SET LOCAL IntervalStyle = postgres; SET LOCAL TimeZone = 'UTC';
+SET LOCAL extra_float_digits = 3; SET LOCAL bytea_output = hex; SET LOCAL lc_monetary = 'C';
+SET LOCAL row_security = off;
 """
 
 
@@ -67,13 +67,15 @@ async def table_fingerprints(
     """
     if tables is None:
         tables = [t.display_name for t in backup_scope(await list_tables(conn))]
-    await conn.execute(_STABLE_TEXT)
     prints: dict[str, Fingerprint] = {}
-    for name in tables:
-        # Display names are quote_ident'ed by PostgreSQL, so they are valid SQL as they are.
-        row = await conn.fetchrow(
-            f"SELECT count(*) AS n, md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text),"
-            f" '')) AS md5 FROM {name} AS t"
-        )
-        prints[name] = Fingerprint(row["n"], row["md5"])
+    # In a transaction of its own, so the caller's session settings are left as they were.
+    async with conn.transaction():
+        await conn.execute(_STABLE_TEXT)
+        for name in tables:
+            # Display names are quote_ident'ed by PostgreSQL: valid SQL as they are.
+            row = await conn.fetchrow(
+                f"SELECT count(*) AS n, md5(coalesce(string_agg(t::text, E'\\n'"
+                f" ORDER BY t::text), '')) AS md5 FROM {name} AS t"
+            )
+            prints[name] = Fingerprint(row["n"], row["md5"])
     return prints
