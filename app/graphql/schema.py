@@ -8,16 +8,18 @@ from app.graphql.backups.mutations import BackupMutations
 from app.graphql.backups.queries import BackupQueries
 from app.graphql.errors import ErrorCodes
 from app.graphql.permissions import RequireAdmin
+from app.graphql.restores.mutations import RestoreMutations
+from app.graphql.restores.queries import RestoreQueries
 from app.graphql.scalars import SCALAR_MAP
 
 
 @strawberry.type
-class Query(BackupQueries):
+class Query(BackupQueries, RestoreQueries):
     pass
 
 
 @strawberry.type
-class Mutation(BackupMutations):
+class Mutation(BackupMutations, RestoreMutations):
     pass
 
 
