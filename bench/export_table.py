@@ -162,6 +162,9 @@ async def main(target_url: str, tables: list[str], keep: bool, in_worker: bool) 
     print(f"peak RSS: {rss}")
     if not keep:
         archives.delete_prefix(keys.backup_prefix(row.backup_id))
+        if not archives.list(""):
+            # SeaweedFS holds volumes per bucket until the bucket itself goes.
+            client.remove_bucket(BUCKET)
     await engine.dispose()
 
 
