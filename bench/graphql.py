@@ -41,7 +41,7 @@ def poll(
     done: Callable[[dict[str, Any]], bool],
     timeout: float,
     on_sample: Callable[[float, dict[str, Any]], None] | None = None,
-    interval: float = 0.1,
+    interval: float = 0.2,
 ) -> dict[str, Any]:
     """Fetch every `interval` seconds until `done`; BenchError after `timeout` seconds."""
     started = time.perf_counter()

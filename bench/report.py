@@ -198,7 +198,9 @@ def render(results: dict[str, Any]) -> str:
             )
         timeline = _get(section, "timeline")
         if timeline:
-            lines.append(f"  steps (polled, ±0.1 s; progress saved each 1 s): {_steps(timeline)}")
+            lines.append(
+                f"  steps (polled every 0.2 s; progress saved each 1 s): {_steps(timeline)}"
+            )
     problems = [
         f"{name}: {status}"
         for name in ("dataset", "floor", "pg_dump", "pg_restore", "backup", "restore")

@@ -9,6 +9,7 @@ or failed with why) and the others still run. Figures: printed, and bench/result
 import argparse
 import fcntl
 import logging
+import os
 import platform
 import sys
 import tempfile
@@ -85,7 +86,9 @@ def _pg_restore(dump: Path) -> dict[str, Any]:
 
 
 def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
-    with lifeboat_stack(dataset.DATABASE, RESULTS / "logs") as stack:
+    overrides = dict(item.split("=", 1) for item in args.lifeboat_env)
+    with lifeboat_stack(dataset.DATABASE, RESULTS / "logs", overrides) as stack:
+        results["object_store"] = stack.settings.s3_endpoint
         gql = GraphQL(stack.api_url, stack.token)
         try:
             profile = RESULTS / "profile-backup.txt" if args.profile else None
@@ -117,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-restore", action="store_true", help="skip the Lifeboat restore")
     parser.add_argument(
+        "--lifeboat-env",
+        action="append",
+        default=[],
+        metavar="LIFEBOAT_X=VALUE",
+        help="a variable for the API and worker (repeatable), e.g. LIFEBOAT_ZSTD_LEVEL=1",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="py-spy the worker (py-spy must be on PATH)"
     )
     parser.add_argument(
@@ -145,7 +155,8 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {
         "command": " ".join(["python -m bench.run", *sys.argv[1:]]),
         "started_at": datetime.now(UTC).isoformat(),
-        "host": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
+        "host": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "lifeboat_env": args.lifeboat_env,
         "load_before": load_average(),
     }
     started = time.perf_counter()

@@ -6,6 +6,8 @@ on Redis, with SeaweedFS as the object store. Everything it names is unique to t
 everything it starts or creates is stopped or removed on the way out.
 """
 
+import contextlib
+import io
 import logging
 import os
 import signal
@@ -26,7 +28,7 @@ from app.devstack.seaweed import free_port, s3_accepts_keys, start_seaweed
 from app.settings import DEV_S3_ACCESS_KEY, DEV_S3_SECRET_KEY, Settings
 from app.storage.client import ObjectStore, create_client
 from bench.dataset import database_url
-from bench.measure import BenchError, run
+from bench.measure import MB, BenchError, run
 
 log = logging.getLogger("bench.stack")
 
@@ -48,13 +50,35 @@ class Stack:
     logs: Path
 
 
-def _s3_endpoint(exits: ExitStack, workdir: Path) -> str:
-    """The shared SeaweedFS when it answers with the dev keys, else one of our own."""
-    if s3_accepts_keys(SHARED_S3, DEV_S3_ACCESS_KEY, DEV_S3_SECRET_KEY):
+def _stores_objects(endpoint: str, run_id: str) -> bool:
+    """Can a fresh bucket take a two-part upload? (A SeaweedFS that has run out of volumes
+    for new collections answers every request but fails every write with a 500.)"""
+    settings = _settings({"LIFEBOAT_S3_ENDPOINT": endpoint, "LIFEBOAT_S3_BUCKET": "x"})
+    client = create_client(settings)
+    probe = ObjectStore(client, f"lbbench-{run_id}-probe")
+    try:
+        probe.ensure_bucket()
+        data = io.BytesIO(bytes(6 * MB))
+        client.put_object(probe.bucket, "probe", data, length=-1, part_size=5 * MB)
+        return True
+    except Exception as error:
+        log.warning("the SeaweedFS on %s does not store objects: %s", endpoint, error)
+        return False
+    finally:
+        with contextlib.suppress(Exception):
+            probe.delete_prefix("")
+            client.remove_bucket(probe.bucket)
+
+
+def _s3_endpoint(exits: ExitStack, workdir: Path, run_id: str) -> str:
+    """The shared SeaweedFS when it works with the dev keys, else one of our own."""
+    if s3_accepts_keys(SHARED_S3, DEV_S3_ACCESS_KEY, DEV_S3_SECRET_KEY) and _stores_objects(
+        SHARED_S3, run_id
+    ):
         log.info("object store: the SeaweedFS already on %s", SHARED_S3)
         return SHARED_S3
     endpoint = f"127.0.0.1:{free_port()}"
-    log.info("object store: starting SeaweedFS on %s", endpoint)
+    log.info("object store: starting a SeaweedFS of our own on %s", endpoint)
     seaweed = start_seaweed(endpoint, DEV_S3_ACCESS_KEY, DEV_S3_SECRET_KEY, workdir / "seaweed")
     exits.callback(seaweed.stop)
     return endpoint
@@ -158,14 +182,20 @@ def _drop_own_database(settings: Settings) -> None:
 
 
 @contextmanager
-def lifeboat_stack(target: str, keep_logs: Path) -> Iterator[Stack]:
-    """Start the API and one worker for `target`; stop and remove all of it afterwards."""
+def lifeboat_stack(
+    target: str, keep_logs: Path, overrides: dict[str, str] | None = None
+) -> Iterator[Stack]:
+    """Start the API and one worker for `target`; stop and remove all of it afterwards.
+
+    `overrides` (LIFEBOAT_* variables) try another configuration, e.g. a zstd level.
+    """
     run_id = uuid.uuid4().hex[:8]
     with ExitStack() as exits:
         workdir = Path(exits.enter_context(tempfile.TemporaryDirectory(prefix="lbbench-")))
         keep_logs.mkdir(parents=True, exist_ok=True)
         port = free_port()
-        env = _bench_env(run_id, target, _s3_endpoint(exits, workdir), port)
+        env = _bench_env(run_id, target, _s3_endpoint(exits, workdir, run_id), port)
+        env.update(overrides or {})
         settings = _settings(env)
         exits.callback(_drop_own_database, settings)
         exits.callback(_cleanup_queues, settings)
