@@ -157,9 +157,8 @@ async def test_make_run_starts_everything_restarts_a_dead_worker_and_stops_clean
     finally:
         await demo.close()
     s3 = Minio(stack_env["LIFEBOAT_S3_ENDPOINT"], "lifeboat", "lifeboat-dev-secret", secure=False)
-    listed = s3.list_objects(stack_env["LIFEBOAT_UPLOADS_BUCKET"], recursive=True)
-    uploads = {o.object_name for o in listed}
-    assert "recipes/1/photo.png" in uploads
+    bucket = stack_env["LIFEBOAT_UPLOADS_BUCKET"]
+    assert "recipes/1/photo.png" in {o.object_name for o in s3.list_objects(bucket, recursive=True)}
 
     # A worker that dies is started again.
     worker = stack.child("dramatiq")
@@ -177,6 +176,16 @@ async def test_make_run_starts_everything_restarts_a_dead_worker_and_stops_clean
         message="the new worker to be ready",
     )
     assert "worker exited with code -9; restarting it in 1s" in stack.log.read_text()
+
+    # So is the SeaweedFS it started, on the same address and data.
+    weed.kill()
+
+    def weed_again() -> bool:
+        new = stack.child("weed")
+        return new is not None and new.pid != weed.pid and port_answers(s3_host, s3_port)
+
+    await wait_for(weed_again, timeout=30, message="SeaweedFS to be started again")
+    assert "recipes/1/photo.png" in {o.object_name for o in s3.list_objects(bucket, recursive=True)}
 
     # SIGTERM stops everything it started, SeaweedFS included, and frees the ports.
     family = stack.descendants()
