@@ -40,8 +40,17 @@ SESSION_SETTINGS = {
     "lc_monetary": "C",
     "search_path": "",
 }
-# Never silently skip rows: with row_security off PostgreSQL raises instead of filtering.
-_EXPORT_ONLY = {"row_security": "off", "application_name": "lifeboat-export"}
+_EXPORT_ONLY = {
+    # Never silently skip rows: with row_security off PostgreSQL raises instead of filtering.
+    "row_security": "off",
+    "application_name": "lifeboat-export",
+    # If the worker's host dies (no FIN ever comes), the server notices within about two
+    # minutes instead of the OS's two hours, and lets go of the snapshot and the table and
+    # target locks that would otherwise keep every restore waiting.
+    "tcp_keepalives_idle": "60",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "6",
+}
 SNAPSHOT_ATTEMPTS = 3
 
 
