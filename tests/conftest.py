@@ -30,8 +30,14 @@ from app.storage.client import ObjectStore, create_client  # noqa: E402
 from tests.support.services import ensure_seaweed, require  # noqa: E402
 
 # Shared fixtures: the API on a real socket (live_server); real Dramatiq workers (worker,
-# worker_processes); a PipelineContext to run pipelines directly (pipeline_context).
-pytest_plugins = ["tests.support.server", "tests.support.worker", "tests.support.pipeline"]
+# worker_processes); a PipelineContext to run pipelines directly (pipeline_context); no
+# schedules, a webhook receiver and a worker with the notifications queue (automation).
+pytest_plugins = [
+    "tests.support.server",
+    "tests.support.worker",
+    "tests.support.pipeline",
+    "tests.support.automation",
+]
 
 ADMIN_URL = "postgresql://root@127.0.0.1:5432/postgres"
 

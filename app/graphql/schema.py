@@ -7,19 +7,26 @@ from strawberry.schema.config import StrawberryConfig
 from app.graphql.backups.mutations import BackupMutations
 from app.graphql.backups.queries import BackupQueries
 from app.graphql.errors import ErrorCodes
+from app.graphql.notifications.mutations import NotificationMutations
+from app.graphql.notifications.queries import NotificationQueries
 from app.graphql.permissions import RequireAdmin
 from app.graphql.restores.mutations import RestoreMutations
 from app.graphql.restores.queries import RestoreQueries
+from app.graphql.retention.mutations import RetentionMutations
 from app.graphql.scalars import SCALAR_MAP
+from app.graphql.schedules.mutations import ScheduleMutations
+from app.graphql.schedules.queries import ScheduleQueries
 
 
 @strawberry.type
-class Query(BackupQueries, RestoreQueries):
+class Query(BackupQueries, RestoreQueries, ScheduleQueries, NotificationQueries):
     pass
 
 
 @strawberry.type
-class Mutation(BackupMutations, RestoreMutations):
+class Mutation(
+    BackupMutations, RestoreMutations, ScheduleMutations, RetentionMutations, NotificationMutations
+):
     pass
 
 

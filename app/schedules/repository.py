@@ -97,7 +97,7 @@ async def runs_awaiting_retention(session: AsyncSession) -> list[tuple[ScheduleR
         )
         .order_by(ScheduleRun.fired_at)
     )
-    return [(run, status) for run, status in rows.tuples()]
+    return [(run, status) for run, status in rows]
 
 
 async def mark_retention_applied(

@@ -45,6 +45,11 @@ class Backup:
     progress: JSON | None = strawberry.field(
         description="What the worker is doing now (step, tables done, bytes written)."
     )
+    pinned: bool = strawberry.field(description="Retention never deletes a pinned backup.")
+    deleted_at: datetime | None = strawberry.field(
+        description="When retention deleted the archive (the record stays while restores refer "
+        "to it)."
+    )
     created_by_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
@@ -69,6 +74,8 @@ class Backup:
             error_message=row.error_message,
             metadata=cast(JSON, row.metadata_),
             progress=cast(JSON, row.progress),
+            pinned=row.pinned,
+            deleted_at=row.deleted_at,
             created_by_id=row.created_by,
         )
 
