@@ -80,8 +80,10 @@ class PartUploader:
             self._upload_id = None
 
     def _buffer(self) -> bytearray:
+        # Buffers start empty and grow as written (slice assignment past the end appends), so
+        # a small table never costs a part-sized allocation; a full one is reused in place.
         while len(self._buffers) <= self._current:
-            self._buffers.append(bytearray(self._part_size))
+            self._buffers.append(bytearray())
         return self._buffers[self._current]
 
     def _send_part(self) -> None:
@@ -97,8 +99,11 @@ class PartUploader:
 
     def _upload(self, upload_id: str, number: int, body: memoryview) -> None:
         # A memoryview, not bytes: minio hashes it and urllib3 sends it as is, no copy.
-        data = cast(bytes, body)
-        etag = self._client._upload_part(self._bucket, self.key, data, None, upload_id, number)
+        try:
+            data = cast(bytes, body)
+            etag = self._client._upload_part(self._bucket, self.key, data, None, upload_id, number)
+        finally:
+            body.release()
         self._parts.append(Part(number, etag))
 
     def _wait(self) -> None:

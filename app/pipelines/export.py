@@ -126,12 +126,14 @@ async def _export(
     uploads_task = asyncio.create_task(_export_uploads(ctx, backup_id)) if with_uploads else None
     try:
         manifest.tables = await _export_tables(ctx, snapshot, backup_id, progress)
+        # Read-only: ending it now releases the table locks while uploads may still run.
+        await snapshot.transaction.commit()
+        progress.step = "uploads"
         manifest.uploads = await uploads_task if uploads_task else None
     finally:
         if uploads_task and not uploads_task.done():
             uploads_task.cancel()
             await asyncio.gather(uploads_task, return_exceptions=True)
-    await snapshot.transaction.commit()  # read-only: ends the snapshot, releases table locks
     manifest.schema_fingerprint = schema_fingerprint(manifest.tables)
     progress.step = "manifest"
     await asyncio.to_thread(_verify_objects, ctx, manifest)

@@ -7,7 +7,6 @@ import asyncpg
 import urllib3.exceptions
 from minio.error import MinioException, S3Error
 
-from app.archive.pipe import PipeClosed
 from app.settings import Settings
 
 
@@ -57,7 +56,7 @@ def describe_failure(error: BaseException, step: str, settings: Settings, role: 
     if isinstance(error, S3Error):
         what = f"{error.code}: {error.message} (bucket {error.bucket_name})"
         return _storage(what, step, settings)
-    if isinstance(error, MinioException | urllib3.exceptions.HTTPError | PipeClosed):
+    if isinstance(error, MinioException | urllib3.exceptions.HTTPError):
         return _storage(str(error), step, settings)
     if isinstance(error, asyncio.CancelledError):
         return f"the export was cancelled during the {step} step (worker shutting down?)"

@@ -6,7 +6,7 @@ timestamps; PostgreSQL 15, 2 cores): text COPY is 880 MB read at 242 MB/s and co
 costs the same, text archives are a third smaller (less to upload and store), and text COPY
 holds no type OIDs, so an archive still loads after an enum or domain was recreated (binary
 arrays and composites embed OIDs and are refused then). Text it is, with the session settings
-of export_session.py pinned so every value prints the same on any server configuration.
+of export_snapshot.py pinned so every value prints the same on any server configuration.
 """
 
 import asyncio
