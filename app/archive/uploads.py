@@ -11,7 +11,7 @@ import io
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, BinaryIO, cast
+from typing import IO, cast
 
 from app.archive.manifest import UploadsEntry
 from app.archive.reader import read_object
@@ -88,21 +88,6 @@ def iter_uploads(archives: ObjectStore, entry: UploadsEntry) -> Iterator[Uploade
     # Drain: the checksum is only checked once every byte went through.
     for _ in chunks:
         pass
-
-
-def copy_uploads(archives: ObjectStore, entry: UploadsEntry, target: ObjectStore) -> int:
-    """Put every archived upload into `target` (same keys, same content types); returns count."""
-    count = 0
-    for upload in iter_uploads(archives, entry):
-        target.client.put_object(
-            target.bucket,
-            upload.key,
-            cast(BinaryIO, upload.stream),
-            upload.size,
-            content_type=upload.content_type,
-        )
-        count += 1
-    return count
 
 
 class _ChunkStream(io.RawIOBase):
