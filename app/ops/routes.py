@@ -4,7 +4,7 @@ Unauthenticated, like most probes and scrape targets: they reveal counts and sta
 data; put them behind the network policy that guards the API if that matters.
 """
 
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
@@ -36,9 +36,10 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 async def metrics(request: Request) -> Response:
+    # The classic text format (0.0.4): every Prometheus version and scraper reads it.
     async with _state(request).sessions() as session:
         snap = await snapshot(session)
-    return Response(render(snap), media_type=CONTENT_TYPE_LATEST)
+    return Response(render(snap), media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 def ops_routes() -> list[Route]:

@@ -1,0 +1,105 @@
+"""/healthz, /readyz and /metrics as an operator's probes and Prometheus see them."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from app.main import create_app
+from app.pipelines.context import PipelineContext
+from app.settings import Settings
+from tests.support.automation import RecordingJobs, add_backup, add_schedule
+
+
+@pytest.fixture
+async def broken_client(settings: Settings, databases: None) -> AsyncIterator[httpx.AsyncClient]:
+    """The API with its storage and broker pointing where nothing listens."""
+    broken = settings.model_copy(
+        update={
+            "s3_endpoint": "127.0.0.1:1",
+            "broker_url": "redis://127.0.0.1:1/0",
+            "health_timeout_seconds": 3.0,
+        }
+    )
+    application = create_app(broken, jobs=RecordingJobs())
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ops.test") as http:
+            yield http
+
+
+async def test_healthz_says_the_process_is_alive(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert (response.status_code, response.text) == (200, "ok")
+
+
+async def test_readyz_is_200_when_database_broker_and_storage_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ready"
+    assert {name: check["ok"] for name, check in body["checks"].items()} == {
+        "database": True,
+        "broker": True,
+        "storage": True,
+    }
+
+
+async def test_readyz_is_503_and_names_what_is_down(broken_client: httpx.AsyncClient) -> None:
+    response = await broken_client.get("/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["database"]["ok"] is True
+    assert checks["broker"]["ok"] is False and "Connection" in checks["broker"]["detail"]
+    assert checks["storage"]["ok"] is False
+    # Alive all the same: liveness does not depend on other services.
+    assert (await broken_client.get("/healthz")).status_code == 200
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_metrics_are_read_from_the_database(
+    client: httpx.AsyncClient, automation: PipelineContext
+) -> None:
+    before = samples((await client.get("/metrics")).text)
+    finished = datetime.now(UTC) + timedelta(days=400)  # later than any other test's backup
+    await add_backup(
+        automation,
+        finished - timedelta(seconds=90),
+        backup_type="partial",
+        file_size_bytes=12345,
+    )
+    await add_backup(automation, finished, status="failed", backup_type="partial")
+    await add_schedule(automation, name="metrics-nightly", cron="0 2 * * *", next_run_at=finished)
+
+    response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    after = samples(response.text)
+    completed = ("lifeboat_backups", (("status", "completed"), ("type", "partial")))
+    failed = ("lifeboat_backups", (("status", "failed"), ("type", "partial")))
+    assert after[completed] == before.get(completed, 0) + 1
+    assert after[failed] == before.get(failed, 0) + 1
+    partial = (("type", "partial"),)
+    last_success = after[("lifeboat_backup_last_success_timestamp_seconds", partial)]
+    assert last_success == (finished - timedelta(seconds=90)).timestamp()
+    assert after[("lifeboat_backup_last_size_bytes", partial)] == 12345
+    assert after[("lifeboat_backup_last_duration_seconds", partial)] == 0
+    stored = ("lifeboat_backup_stored_bytes", partial)
+    assert after[stored] == before.get(stored, 0) + 12345
+    for status in ("in_progress", "completed", "failed"):
+        assert ("lifeboat_restores", (("status", status),)) in after
+    schedule = (("schedule", "metrics-nightly"),)
+    assert after[("lifeboat_schedule_enabled", schedule)] == 1
+    assert after[("lifeboat_schedule_next_run_timestamp_seconds", schedule)] == finished.timestamp()
