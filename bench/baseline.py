@@ -10,9 +10,10 @@ pg_restore into an empty database (the figure the issue quotes) is timed as well
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from bench.dataset import database_url, psql, recreate_database
-from bench.measure import timed
+from bench.dataset import DatasetInfo, database_url, psql, recreate_database
+from bench.measure import CpuSampler, best_of, timed
 
 log = logging.getLogger("bench.baseline")
 
@@ -64,3 +65,50 @@ def _pg_restore(dump: Path, database: str, jobs: int) -> list[str]:
     # --exit-on-error: a restore that silently skips an object must not be timed as a success.
     command = ["pg_restore", "--exit-on-error", "-d", database_url(database), str(dump)]
     return [*command, "-j", str(jobs)] if jobs > 1 else command
+
+
+def measure_floor(info: DatasetInfo, repeat: int) -> dict[str, Any]:
+    def once() -> dict[str, Any]:
+        per_table = copy_floor(info.name, list(info.tables))
+        return {
+            "text_seconds": {table: round(s, 2) for table, s in per_table.items()},
+            "text_total_seconds": round(sum(per_table.values()), 2),
+        }
+
+    how = "psql -c 'COPY t TO STDOUT' > /dev/null, table after table (text, as Lifeboat)"
+    return {"how": how, **best_of(repeat, once, "text_total_seconds")}
+
+
+def measure_pg_dump(database: str, path: Path, repeat: int) -> dict[str, Any]:
+    def once() -> dict[str, Any]:
+        groups: dict[str, set[int] | str] = {"pg_dump": "pg_dump", "postgres": "postgres"}
+        with CpuSampler(groups) as cpu:
+            dump = pg_dump(database, path)
+        return {
+            "path": str(dump.path),
+            "seconds": round(dump.seconds, 2),
+            "size_bytes": dump.size_bytes,
+            "cpu": cpu.summary(dump.seconds),
+        }
+
+    return best_of(repeat, once, "seconds")
+
+
+def measure_pg_restore(dump: Path, scratch: str, repeat: int) -> dict[str, Any]:
+    def into_schema() -> dict[str, Any]:
+        return {k: round(v, 2) for k, v in pg_restore_into_schema(dump, scratch, 2).items()}
+
+    def whole(jobs: int) -> dict[str, Any]:
+        return {"seconds": round(pg_restore_whole(dump, scratch, jobs), 2)}
+
+    try:
+        return {
+            "how": "into a new database; 'into schema copy' = --section=pre-data untimed "
+            "first, then -j 2 --section=data --section=post-data timed (tables exist, as "
+            "for Lifeboat)",
+            "j2_into_schema": best_of(repeat, into_schema, "seconds"),
+            "j2_whole": best_of(repeat, lambda: whole(2), "seconds"),
+            "j1_whole": best_of(repeat, lambda: whole(1), "seconds"),
+        }
+    finally:
+        drop_database(scratch)

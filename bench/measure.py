@@ -4,8 +4,9 @@ import os
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import psutil
 
@@ -235,3 +236,11 @@ class CpuSampler:
             "cores": psutil.cpu_count(),
             "wall_seconds": round(wall_seconds, 2),
         }
+
+
+def best_of(repeat: int, step: Callable[[], dict[str, Any]], key: str) -> dict[str, Any]:
+    """Run a measurement `repeat` times; keep the fastest (the least disturbed by a shared
+    machine) and list every run's figure beside it."""
+    runs = [step() for _ in range(max(repeat, 1))]
+    best = min(runs, key=lambda figures: figures[key])
+    return {**best, f"all_{key}": [figures[key] for figures in runs]} if len(runs) > 1 else best

@@ -125,7 +125,7 @@ def render(results: dict[str, Any]) -> str:
         ),
         (
             "pg_restore -j 2, whole dump into empty database",
-            _fmt(_get(results, "pg_restore", "j2_whole_seconds")),
+            _fmt(_get(results, "pg_restore", "j2_whole", "seconds")),
             "",
             "",
             "",
@@ -133,7 +133,7 @@ def render(results: dict[str, Any]) -> str:
         ),
         (
             "pg_restore -j 1, whole dump into empty database",
-            _fmt(_get(results, "pg_restore", "j1_whole_seconds")),
+            _fmt(_get(results, "pg_restore", "j1_whole", "seconds")),
             "",
             "",
             "",
@@ -169,7 +169,8 @@ def render(results: dict[str, Any]) -> str:
         f"Dataset {_get(results, 'dataset', 'name')}: {_mb(db_bytes)} MB (pg_database_size, "
         f"indexes included); raw COPY text {_mb(raw_bytes)} MB (sum of the manifest's tables)",
         "MB/s db = pg_database_size / seconds; MB/s raw = raw COPY bytes / seconds",
-        f"load average before {results.get('load_before')}, after {results.get('load_after')}",
+        f"load average before {results.get('load_before')}, after {results.get('load_after')}; "
+        f"each figure the best of {results.get('repeat', 1)} run(s)",
         "",
     ]
     for row in rows:

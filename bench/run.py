@@ -22,7 +22,7 @@ from typing import Any
 from bench import baseline, dataset, report
 from bench.graphql import GraphQL
 from bench.lifeboat import NotAvailable, run_backup, run_restore
-from bench.measure import CpuSampler, load_average
+from bench.measure import best_of, load_average
 from bench.stack import lifeboat_stack
 
 log = logging.getLogger("bench")
@@ -47,44 +47,6 @@ def attempt(results: dict[str, Any], name: str, step: Callable[[], Any]) -> Any:
     return value
 
 
-def _floor(info: dataset.DatasetInfo) -> dict[str, Any]:
-    per_table = baseline.copy_floor(info.name, list(info.tables))
-    return {
-        "how": "psql -c 'COPY t TO STDOUT' > /dev/null, table after table (text, as Lifeboat)",
-        "text_seconds": {table: round(s, 2) for table, s in per_table.items()},
-        "text_total_seconds": round(sum(per_table.values()), 2),
-    }
-
-
-def _pg_dump(path: Path) -> dict[str, Any]:
-    groups: dict[str, set[int] | str] = {"pg_dump": "pg_dump", "postgres": "postgres"}
-    with CpuSampler(groups) as cpu:
-        dump = baseline.pg_dump(dataset.DATABASE, path)
-    return {
-        "path": dump.path,
-        "seconds": round(dump.seconds, 2),
-        "size_bytes": dump.size_bytes,
-        "cpu": cpu.summary(dump.seconds),
-    }
-
-
-def _pg_restore(dump: Path) -> dict[str, Any]:
-    scratch = f"{dataset.DATABASE}_pg_restore"
-    try:
-        into_schema = baseline.pg_restore_into_schema(dump, scratch, jobs=2)
-        j2_whole = baseline.pg_restore_whole(dump, scratch, jobs=2)
-        j1_whole = baseline.pg_restore_whole(dump, scratch, jobs=1)
-    finally:
-        baseline.drop_database(scratch)
-    return {
-        "how": "into a new database; 'into schema copy' = --section=pre-data untimed first, "
-        "then -j 2 --section=data --section=post-data timed (tables exist, as for Lifeboat)",
-        "j2_into_schema": {k: round(v, 2) for k, v in into_schema.items()},
-        "j2_whole_seconds": round(j2_whole, 2),
-        "j1_whole_seconds": round(j1_whole, 2),
-    }
-
-
 def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
     overrides = dict(item.split("=", 1) for item in args.lifeboat_env)
     with lifeboat_stack(dataset.DATABASE, RESULTS / "logs", overrides) as stack:
@@ -93,7 +55,13 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
         try:
             profile = RESULTS / "profile-backup.txt" if args.profile else None
             backup = attempt(
-                results, "backup", lambda: run_backup(stack, gql, args.timeout, profile)
+                results,
+                "backup",
+                lambda: best_of(
+                    args.repeat,
+                    lambda: run_backup(stack, gql, args.timeout, profile),
+                    "wall_seconds",
+                ),
             )
             if backup is None or args.no_restore:
                 return
@@ -102,7 +70,11 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
             restore = attempt(
                 results,
                 "restore",
-                lambda: run_restore(stack, gql, backup_id, args.timeout, profile),
+                lambda: best_of(
+                    args.repeat,
+                    lambda: run_restore(stack, gql, backup_id, args.timeout, profile),
+                    "wall_seconds",
+                ),
             )
             if restore is not None:
                 counts = dataset.count_rows()
@@ -125,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="LIFEBOAT_X=VALUE",
         help="a variable for the API and worker (repeatable), e.g. LIFEBOAT_ZSTD_LEVEL=1",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every measurement N times and keep the fastest (the machine is shared)",
     )
     parser.add_argument(
         "--profile", action="store_true", help="py-spy the worker (py-spy must be on PATH)"
@@ -157,6 +135,7 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
         "started_at": datetime.now(UTC).isoformat(),
         "host": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "lifeboat_env": args.lifeboat_env,
+        "repeat": args.repeat,
         "load_before": load_average(),
     }
     started = time.perf_counter()
@@ -165,11 +144,21 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
         return results
     described = dataset.DatasetInfo(**info)
     if not args.no_baseline:
-        attempt(results, "floor", lambda: _floor(described))
+        attempt(results, "floor", lambda: baseline.measure_floor(described, args.repeat))
         with tempfile.TemporaryDirectory(prefix="lbbench-dump-") as scratch:
-            dump = attempt(results, "pg_dump", lambda: _pg_dump(Path(scratch) / "bench.dump"))
+            path = Path(scratch) / "bench.dump"
+            dump = attempt(
+                results,
+                "pg_dump",
+                lambda: baseline.measure_pg_dump(dataset.DATABASE, path, args.repeat),
+            )
             if dump is not None:
-                attempt(results, "pg_restore", lambda: _pg_restore(dump["path"]))
+                restore_db = f"{dataset.DATABASE}_pg_restore"
+                attempt(
+                    results,
+                    "pg_restore",
+                    lambda: baseline.measure_pg_restore(path, restore_db, args.repeat),
+                )
     attempt(results, "lifeboat_stack", lambda: _lifeboat(results, args))
     if results.get("lifeboat_stack") is None:
         results.pop("lifeboat_stack", None)  # nothing to say: the stack came up and went down
