@@ -45,7 +45,7 @@ class SchedulerDeps:
     jobs: Jobs
     # Queues one notification delivery (the notifications actor's send in production).
     enqueue_delivery: Callable[[str], Any]
-    # Fails restores whose worker died; returns their ids (None until restores have one).
+    # Settles restores whose worker died and returns their ids (the restore reaper).
     reap_restores: Callable[[], Awaitable[list[str]]] | None = None
 
 

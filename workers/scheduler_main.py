@@ -5,6 +5,8 @@ import logging
 import signal
 
 from app.db.engine import create_engine, session_factory
+from app.pipelines.context import PipelineContext
+from app.pipelines.restore_reaper import reap_stale_restores
 from app.settings import Settings, get_settings
 from app.storage.client import ObjectStore, create_client
 from workers.scheduler import SchedulerDeps, run_forever
@@ -23,12 +25,20 @@ async def serve(settings: Settings) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     engine = create_engine(settings.database_url, pool_size=2)
-    deps = SchedulerDeps(
+    client = create_client(settings)
+    context = PipelineContext(
         settings=settings,
         sessions=session_factory(engine),
-        archives=ObjectStore(create_client(settings), settings.s3_bucket),
+        archives=ObjectStore(client, settings.s3_bucket),
+        uploads=ObjectStore(client, settings.uploads_bucket),
+    )
+    deps = SchedulerDeps(
+        settings=settings,
+        sessions=context.sessions,
+        archives=context.archives,
         jobs=DramatiqJobs(),
         enqueue_delivery=send_delivery,
+        reap_restores=lambda: reap_stale_restores(context),
     )
     logger.info("scheduler started (tick every %g s)", settings.scheduler_tick_seconds)
     try:

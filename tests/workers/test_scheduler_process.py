@@ -115,4 +115,6 @@ async def test_two_scheduler_processes_fire_a_due_time_once_and_stop_on_sigterm(
     assert await count_backups(automation, str(schedule.id)) == 1
     assert follower.terminate() == 0
     assert "scheduler stopped" in follower.log()
+    for process in schedulers:  # reaping, firing, retention and expiry all ran cleanly
+        assert "scheduler step" not in process.log(), process.log()
     assert await count_backups(automation, str(schedule.id)) == 1
