@@ -62,6 +62,8 @@ def start_scheduler(tmp_path: Path) -> Iterator[Callable[[], SchedulerProcess]]:
     yield start
     for process in started:
         process.kill()
+        # Shown by pytest only when the test failed: what each scheduler was doing.
+        print(f"--- {process.log_path.name}\n{process.log()}")
 
 
 async def count_backups(ctx: PipelineContext, schedule_id: str) -> int:
