@@ -49,7 +49,7 @@ async def snapshot(session: AsyncSession) -> Snapshot:
             "SELECT DISTINCT ON (backup_type) backup_type, extract(epoch FROM completed_at), "
             "extract(epoch FROM completed_at - created_at), coalesce(file_size_bytes, 0) "
             "FROM lifeboat.system_backups WHERE status = 'completed' AND deleted_at IS NULL "
-            "ORDER BY backup_type, completed_at DESC"
+            "AND completed_at IS NOT NULL ORDER BY backup_type, completed_at DESC"
         )
     )
     for backup_type, at, duration, size in rows:
@@ -63,7 +63,8 @@ async def snapshot(session: AsyncSession) -> Snapshot:
             text(
                 "SELECT extract(epoch FROM completed_at), "
                 "extract(epoch FROM completed_at - started_at) FROM lifeboat.restore_operations "
-                "WHERE status = 'completed' ORDER BY completed_at DESC LIMIT 1"
+                "WHERE status = 'completed' AND completed_at IS NOT NULL "
+                "ORDER BY completed_at DESC LIMIT 1"
             )
         )
     ).first()

@@ -7,6 +7,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.auth.service import ensure_admin
+from app.db.engine import transaction
+from app.db.models import RestoreOperation
 from app.main import create_app
 from app.pipelines.context import PipelineContext
 from app.settings import Settings
@@ -73,7 +76,7 @@ async def test_metrics_are_read_from_the_database(
 ) -> None:
     before = samples((await client.get("/metrics")).text)
     finished = datetime.now(UTC) + timedelta(days=400)  # later than any other test's backup
-    await add_backup(
+    backup_id = await add_backup(
         automation,
         finished - timedelta(seconds=90),
         backup_type="partial",
@@ -81,6 +84,11 @@ async def test_metrics_are_read_from_the_database(
     )
     await add_backup(automation, finished, status="failed", backup_type="partial")
     await add_schedule(automation, name="metrics-nightly", cron="0 2 * * *", next_run_at=finished)
+    async with transaction(automation.sessions) as session:  # a restore's end not yet recorded
+        admin = await ensure_admin(session, "metrics@test.local")
+        session.add(
+            RestoreOperation(backup_id=backup_id, initiated_by=admin.id, status="completed")
+        )
 
     response = await client.get("/metrics")
 
