@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.dataset import DatasetInfo, database_url, psql, recreate_database
+from bench.dataset import DatasetInfo, database_url, psql, recreate_database, settle
 from bench.measure import CpuSampler, best_of, timed
 
 log = logging.getLogger("bench.baseline")
@@ -76,7 +76,7 @@ def measure_floor(info: DatasetInfo, repeat: int) -> dict[str, Any]:
         }
 
     how = "psql -c 'COPY t TO STDOUT' > /dev/null, table after table (text, as Lifeboat)"
-    return {"how": how, **best_of(repeat, once, "text_total_seconds")}
+    return {"how": how, **best_of(repeat, once, "text_total_seconds", settle)}
 
 
 def measure_pg_dump(database: str, path: Path, repeat: int) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def measure_pg_dump(database: str, path: Path, repeat: int) -> dict[str, Any]:
             "cpu": cpu.summary(dump.seconds),
         }
 
-    return best_of(repeat, once, "seconds")
+    return best_of(repeat, once, "seconds", settle)
 
 
 def measure_pg_restore(dump: Path, scratch: str, repeat: int) -> dict[str, Any]:
@@ -106,9 +106,9 @@ def measure_pg_restore(dump: Path, scratch: str, repeat: int) -> dict[str, Any]:
             "how": "into a new database; 'into schema copy' = --section=pre-data untimed "
             "first, then -j 2 --section=data --section=post-data timed (tables exist, as "
             "for Lifeboat)",
-            "j2_into_schema": best_of(repeat, into_schema, "seconds"),
-            "j2_whole": best_of(repeat, lambda: whole(2), "seconds"),
-            "j1_whole": best_of(repeat, lambda: whole(1), "seconds"),
+            "j2_into_schema": best_of(repeat, into_schema, "seconds", settle),
+            "j2_whole": best_of(repeat, lambda: whole(2), "seconds", settle),
+            "j1_whole": best_of(repeat, lambda: whole(1), "seconds", settle),
         }
     finally:
         drop_database(scratch)

@@ -88,6 +88,18 @@ def psql(database: str, sql: str) -> str:
     )
 
 
+def settle(name: str = DATABASE) -> None:
+    """Untimed, before every measurement: the dataset as generated, nothing pending.
+
+    A restore leaves freshly loaded tables (no hint bits, not frozen, autovacuum due) that
+    would slow whatever reads them next; VACUUM FREEZE puts them back as generated (and costs
+    next to nothing on tables already frozen). CHECKPOINT then flushes what earlier steps
+    wrote, so no step pays for another's checkpoint.
+    """
+    psql(name, "VACUUM (FREEZE, ANALYZE)")
+    psql("postgres", "CHECKPOINT")
+
+
 def is_complete(name: str = DATABASE) -> bool:
     marker = psql(
         "postgres",

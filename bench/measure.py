@@ -238,9 +238,18 @@ class CpuSampler:
         }
 
 
-def best_of(repeat: int, step: Callable[[], dict[str, Any]], key: str) -> dict[str, Any]:
-    """Run a measurement `repeat` times; keep the fastest (the least disturbed by a shared
-    machine) and list every run's figure beside it."""
-    runs = [step() for _ in range(max(repeat, 1))]
+def best_of(
+    repeat: int,
+    step: Callable[[], dict[str, Any]],
+    key: str,
+    before: Callable[[], object] | None = None,
+) -> dict[str, Any]:
+    """Run a measurement `repeat` times, `before` (untimed) ahead of each; keep the fastest
+    (the least disturbed by a shared machine) and list every run's figure beside it."""
+    runs = []
+    for _ in range(max(repeat, 1)):
+        if before is not None:
+            before()
+        runs.append(step())
     best = min(runs, key=lambda figures: figures[key])
     return {**best, f"all_{key}": [figures[key] for figures in runs]} if len(runs) > 1 else best
