@@ -22,6 +22,7 @@ async def export_is_waiting_on_a_lock(target: asyncpg.Connection, kind: str) -> 
             """
             SELECT count(*) FROM pg_stat_activity
              WHERE application_name = 'lifeboat-export' AND wait_event_type = 'Lock'
+               AND datname = current_database()
                AND wait_event = $1
             """,
             kind,

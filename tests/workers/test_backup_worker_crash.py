@@ -44,6 +44,7 @@ async def copying_big_table(target: asyncpg.Connection) -> bool:
             """
             SELECT count(*) FROM pg_stat_activity
              WHERE application_name = 'lifeboat-export' AND state = 'active'
+               AND datname = current_database()
                AND query LIKE 'COPY "public"."big"%'
             """
         )
@@ -139,8 +140,12 @@ async def test_worker_killed_mid_export_on_redis_is_failed_by_the_next_workers_r
 
     assert row.status == "failed", second.log()
     assert "stopped responding" in (row.error_message or "")
-    assert ctx.archives.list(keys.backup_prefix(backup_id)) == []
-    uploads = ctx.archives.client._list_multipart_uploads(
-        ctx.archives.bucket, prefix=keys.backup_prefix(backup_id)
-    )
-    assert uploads.uploads == []  # big's half-uploaded parts are gone too
+    # The reaper marks the backup failed first, then deletes what its dead worker stored.
+    await wait_for(lambda: nothing_stored(ctx, backup_id), message="the objects to go")
+
+
+def nothing_stored(ctx: PipelineContext, backup_id: str) -> bool:
+    prefix = keys.backup_prefix(backup_id)
+    # Neither objects nor multipart uploads left open by the dead worker (big's parts).
+    uploads = ctx.archives.client._list_multipart_uploads(ctx.archives.bucket, prefix=prefix)
+    return not ctx.archives.list(prefix) and not uploads.uploads
