@@ -1,6 +1,7 @@
 """The restore pipeline: an `in_progress` restore operation → the backup's data, or nothing.
 
-Named steps: validate → snapshot → prepare → load → finalize → verify → commit → uploads.
+Named steps: validate → snapshot → prepare → load → indexes → foreign keys → verify → commit
+→ uploads.
 One connection to the target does it all: it holds the per-restore advisory lock (proof that
 a worker is alive on this restore), the target's exclusive lock (backups wait), and the one
 transaction from snapshot to COMMIT. When a worker dies, PostgreSQL ends that connection:
@@ -23,7 +24,13 @@ from app.db.urls import asyncpg_dsn
 from app.pipelines import restore_marker as marker
 from app.pipelines.context import PipelineContext
 from app.pipelines.restore_errors import WORKER_DIED, describe_after_commit, describe_failure
-from app.pipelines.restore_finalize import finalize, verify
+from app.pipelines.restore_finalize import (
+    restore_foreign_keys,
+    restore_table_settings,
+    set_sequences,
+    verify,
+)
+from app.pipelines.restore_indexes import rebuild
 from app.pipelines.restore_load import load_tables
 from app.pipelines.restore_prepare import apply_session_settings, lock_tables, prepare
 from app.pipelines.restore_progress import RestoreProgress, with_heartbeat
@@ -143,8 +150,12 @@ async def _restore(
             state = await prepare(conn, plan)
             progress.step = "load"
             counts = await load_tables(conn, ctx.archives, plan, progress)
-            progress.step = "finalize"
-            await finalize(conn, plan, state)
+            progress.step = "indexes"
+            await set_sequences(conn, plan.sequences)
+            await rebuild(conn, state.indexes)
+            progress.step = "foreign keys"
+            await restore_foreign_keys(conn, state.foreign_keys)
+            await restore_table_settings(conn, state)
             progress.step = "verify"
             await verify(conn, plan, state, counts)
             if uploads_check is not None:

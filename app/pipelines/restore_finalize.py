@@ -1,9 +1,10 @@
 """Finalize and verify steps, inside the restore's transaction, before COMMIT.
 
-finalize: sequences set from the manifest; foreign keys re-created (each validates every row,
-which is the foreign-key integrity check); triggers and row-level security put back exactly
-as they were. verify: row counts match the manifest, deferred constraints are checked now
-rather than at COMMIT, and the tables' state reads back as it was before the restore.
+finalize: sequences set from the manifest; indexes rebuilt (restore_indexes.py); foreign keys
+re-created (each validates every row, which is the foreign-key integrity check); triggers and
+row-level security put back exactly as they were. verify: row counts match the manifest,
+deferred constraints are checked now rather than at COMMIT, and the tables' state (RLS,
+triggers, keys, indexes) reads back as it was before the restore.
 """
 
 import asyncpg
@@ -80,12 +81,6 @@ async def restore_table_settings(conn: asyncpg.Connection, state: TargetState) -
         await conn.execute(f"ALTER TABLE {trigger.relation} {action} {name}")
 
 
-async def finalize(conn: asyncpg.Connection, plan: RestorePlan, state: TargetState) -> None:
-    await set_sequences(conn, plan.sequences)
-    await restore_foreign_keys(conn, state.foreign_keys)
-    await restore_table_settings(conn, state)
-
-
 async def verify(
     conn: asyncpg.Connection, plan: RestorePlan, before: TargetState, loaded: dict[str, int]
 ) -> None:
@@ -103,16 +98,31 @@ async def verify(
     # Deferred constraint checks run now, where a failure is an error we can explain.
     await conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
     after = await read_state(conn, plan)
-    if _comparable(after) != _comparable(before):
+    changed = _differences(before, after)
+    if changed:
         raise StateMismatch(
-            "after the load, the restored tables' row-level security, triggers or foreign keys "
-            "did not read back as they were before; the restore was rolled back."
+            "after the load, the restored tables' row-level security, triggers, keys or indexes "
+            f"did not read back as they were before ({changed}); the restore was rolled back."
         )
 
 
-def _comparable(state: TargetState) -> tuple[object, ...]:
+def _differences(before: TargetState, after: TargetState) -> str:
+    said = []
+    for name, was, now in zip(_FACETS, _comparable(before), _comparable(after), strict=True):
+        if was != now:
+            gone = sorted(set(was) - set(now), key=str)[:3]
+            new = sorted(set(now) - set(was), key=str)[:3]
+            said.append(f"{name}: was {gone}, now {new}")
+    return "; ".join(said)
+
+
+_FACETS = ("row-level security", "triggers", "foreign keys", "indexes")
+
+
+def _comparable(state: TargetState) -> tuple[list[tuple[object, ...]], ...]:
     return (
         sorted((r.name, r.rls_enabled, r.rls_forced) for r in state.relations),
         sorted((t.relation, t.name, t.enabled) for t in state.triggers),
         sorted((k.table, k.name, k.definition, k.comment or "") for k in state.foreign_keys),
+        state.index_facts,
     )

@@ -5,23 +5,27 @@ what finalize puts back is exactly what was there when nobody else could change 
 here is visible to anyone until the transaction commits, and a rollback undoes all of it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import asyncpg
 
 from app.archive.manifest import Manifest
 from app.pipelines import restore_catalog as catalog
+from app.pipelines import restore_indexes
 from app.pipelines.restore_validate import RestorePlan
 from app.tables.names import quote_identifier, quoted_table
 
 
 @dataclass(frozen=True)
 class TargetState:
-    """The restored relations as they were: row-level security, triggers, foreign keys."""
+    """The restored relations as they were: row-level security, triggers, keys, indexes."""
 
     relations: list[catalog.Relation]
     triggers: list[catalog.Trigger]
     foreign_keys: list[catalog.ForeignKey]
+    index_facts: list[tuple[object, ...]]
+    # The indexes dropped for the load, to rebuild after it.
+    indexes: list[restore_indexes.Index] = field(default_factory=list)
 
 
 async def apply_session_settings(conn: asyncpg.Connection, manifest: Manifest) -> None:
@@ -42,21 +46,26 @@ async def lock_tables(conn: asyncpg.Connection, plan: RestorePlan, mode: str) ->
 
 async def read_state(conn: asyncpg.Connection, plan: RestorePlan) -> TargetState:
     relations = await catalog.relations(conn, [table.info.oid for table in plan.tables])
+    oids = [rel.oid for rel in relations]
     return TargetState(
         relations=relations,
         triggers=await catalog.user_triggers(conn, relations),
-        foreign_keys=await catalog.foreign_keys(conn, [rel.oid for rel in relations]),
+        foreign_keys=await catalog.foreign_keys(conn, oids),
+        index_facts=await restore_indexes.signatures(conn, oids),
     )
 
 
 async def prepare(conn: asyncpg.Connection, plan: RestorePlan) -> TargetState:
-    """Lock, record the state, suspend row-level security, user triggers and foreign keys, empty."""
+    """Lock, record the state, suspend RLS, user triggers, foreign keys and indexes, empty."""
     await lock_tables(conn, plan, "ACCESS EXCLUSIVE")
     state = await read_state(conn, plan)
     # Dropped, not deferred: TRUNCATE refuses tables that others reference whatever the
     # deferral, and re-creating each key after the load validates every row at once.
     for key in state.foreign_keys:
         await conn.execute(f"ALTER TABLE {key.table} DROP CONSTRAINT {quote_identifier(key.name)}")
+    # After the foreign keys: a unique index they used has no dependents left.
+    state = replace(state, indexes=await restore_indexes.suspendable(conn, state.relations))
+    await restore_indexes.drop(conn, state.indexes)
     with_triggers = {trigger.relation for trigger in state.triggers}
     for rel in state.relations:
         if rel.rls_enabled or rel.rls_forced:

@@ -11,8 +11,8 @@ from typing import BinaryIO, cast
 from minio.deleteobjects import DeleteObject
 
 from app.archive.manifest import UploadsEntry
-from app.archive.reader import read_object
 from app.archive.uploads import iter_uploads
+from app.pipelines.restore_stream import verified_blocks
 from app.storage.client import ObjectStore
 
 
@@ -24,10 +24,10 @@ class UploadsRestored:
 
 def verify_uploads(archives: ObjectStore, entry: UploadsEntry) -> None:
     """Read the whole uploads archive; raises ArchiveCorrupted if it fails its checks."""
-    chunks = read_object(
+    blocks = verified_blocks(
         archives, entry.object, sha256=entry.sha256, stored_bytes=entry.stored_bytes
     )
-    for _ in chunks:
+    for _ in blocks:
         pass
 
 

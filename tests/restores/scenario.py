@@ -3,7 +3,10 @@
 # Unusual table settings a restore must leave exactly as it finds them: a trigger of each
 # state (one that rewrites rows if it ever fires during a load), a partition whose trigger
 # clone differs from its parent's, RLS enabled but not forced and forced but not enabled, a
-# policy, a commented foreign key.
+# policy, a commented foreign key; and indexes of every kind (constraint-backed with options,
+# deferrable, exclusion, expression and partial, INCLUDE, commented, CLUSTER and REPLICA
+# IDENTITY marks, one with a statistics target, which a restore must not drop) on a table
+# another references.
 TABLE_SETTINGS = """
 CREATE FUNCTION public.noop() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TRIGGER cat_disabled BEFORE INSERT ON public.categories
@@ -20,6 +23,33 @@ ALTER TABLE public.members ENABLE ROW LEVEL SECURITY;
 CREATE POLICY members_all ON public.members USING (true);
 ALTER TABLE billing.invoices FORCE ROW LEVEL SECURITY;
 COMMENT ON CONSTRAINT invoices_member_id_fkey ON billing.invoices IS 'who pays';
+CREATE TABLE public.bookings (
+    id integer GENERATED ALWAYS AS IDENTITY,
+    room text NOT NULL,
+    code text NOT NULL,
+    during tsrange NOT NULL,
+    CONSTRAINT bookings_pk PRIMARY KEY (id) WITH (fillfactor = 80),
+    CONSTRAINT bookings_code_key UNIQUE (code) DEFERRABLE INITIALLY DEFERRED,
+    CONSTRAINT no_double_booking EXCLUDE USING gist (during WITH &&)
+);
+CREATE INDEX bookings_lower_room ON public.bookings (lower(room)) WHERE code <> '';
+CREATE UNIQUE INDEX bookings_room_code ON public.bookings (room, code) INCLUDE (during);
+CREATE INDEX bookings_stats ON public.bookings ((length(room)));
+ALTER INDEX public.bookings_stats ALTER COLUMN 1 SET STATISTICS 500;
+ALTER TABLE public.bookings CLUSTER ON bookings_room_code;
+ALTER TABLE public.bookings REPLICA IDENTITY USING INDEX bookings_room_code;
+COMMENT ON INDEX public.bookings_lower_room IS 'case-insensitive';
+COMMENT ON CONSTRAINT bookings_pk ON public.bookings IS 'the key';
+CREATE TABLE public.booking_notes (
+    booking_id integer NOT NULL REFERENCES public.bookings (id),
+    note text
+);
+INSERT INTO public.bookings (room, code, during)
+SELECT 'room ' || (i % 7), 'c' || i,
+       tsrange('2024-01-01'::timestamp + i * interval '1 day',
+               '2024-01-01'::timestamp + i * interval '1 day' + interval '2 hours')
+  FROM generate_series(1, 50) AS i;
+INSERT INTO public.booking_notes SELECT id, 'note ' || id FROM public.bookings WHERE id % 5 = 0;
 """
 
 # What happens to the data after the backup: updates, inserts (firing the recipes trigger),
@@ -33,6 +63,9 @@ INSERT INTO public.recipes (id, title) VALUES (3, 'Stew');
 INSERT INTO public.meal_log (eaten_on, kind) VALUES ('2025-03-01', 'lunch'), ('2030-01-01', 'x');
 DELETE FROM public.meal_log WHERE eaten_on < '2024-07-01';
 UPDATE "Odd Schema"."Mixed Case" SET "with space" = 'changed';
+DELETE FROM public.booking_notes WHERE booking_id > 40;
+DELETE FROM public.bookings WHERE id > 40;
+UPDATE public.bookings SET room = upper(room);
 TRUNCATE public.sessions_cache;
 INSERT INTO public.empty_table VALUES (1, 'no longer empty');
 SELECT nextval('billing.invoice_numbers');

@@ -95,7 +95,8 @@ def as_role(ctx: PipelineContext, role: str) -> PipelineContext:
 
 
 async def database_state(conn: asyncpg.Connection) -> dict[str, Any]:
-    """Every table's rows, every sequence, and the tables' RLS, policies, triggers and keys.
+    """Every table's rows, every sequence, and the tables' RLS, policies, triggers, indexes and
+    constraints.
 
     `conn` must see every row (a superuser): equal states mean the same data, value for value,
     and the same table settings.
@@ -127,6 +128,15 @@ async def database_state(conn: asyncpg.Connection) -> dict[str, Any]:
             conn,
             "SELECT tgrelid::regclass::text, tgname, tgenabled::text FROM pg_trigger"
             " WHERE NOT tgisinternal",
+        ),
+        "indexes": await _rows(
+            conn,
+            "SELECT x.indrelid::regclass::text, i.relname, pg_get_indexdef(x.indexrelid),"
+            " x.indisclustered, x.indisreplident, x.indisvalid,"
+            " obj_description(x.indexrelid, 'pg_class'), t.relreplident::text"
+            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'lifeboat', 'pg_toast')",
         ),
         "constraints": await _rows(
             conn,
