@@ -39,9 +39,12 @@ async def close_resources() -> None:
 
 
 class WorkerResourcesMiddleware(dramatiq.Middleware):
-    """Dispose the worker's engine on the event loop it was created on, at shutdown."""
+    """Dispose the worker's engine on its event loop once in-flight messages have finished.
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+    After-shutdown hooks run in reverse order, so this runs before AsyncIO stops the loop.
+    """
+
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
         from dramatiq.asyncio import get_event_loop_thread
 
         loop_thread = get_event_loop_thread()
