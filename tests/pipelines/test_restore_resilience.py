@@ -13,8 +13,9 @@ from app.pipelines.context import PipelineContext
 from app.pipelines.export import run_export
 from app.pipelines.restore import RestoreBusy, RestoreFailed, restore_lock, run_restore
 from app.pipelines.restore_errors import WORKER_DIED
-from app.pipelines.restore_reaper import NEVER_STARTED, reap_stale_restores
+from app.pipelines.restore_reaper import NEVER_STARTED, UPLOADS_INTERRUPTED, reap_stale_restores
 from app.restores import lifecycle
+from app.storage.client import ObjectStore
 from tests.restores.scenario import SLOW_ROWS, SLOW_TABLE
 from tests.restores.support import (
     completed_backup,
@@ -159,3 +160,33 @@ async def test_the_reaper_settles_dead_restores_and_leaves_live_ones_alone(
 
     assert await reap_stale_restores(ctx, now=later(ctx)) == [live]
     assert (await restore_row(ctx, live)).error_log == WORKER_DIED
+
+
+async def test_uploads_a_dead_worker_left_half_put_back_are_finished_by_the_retry(
+    pipeline_context: PipelineContext, target: asyncpg.Connection, uploads: ObjectStore
+) -> None:
+    ctx = pipeline_context
+    uploads.delete_prefix("")
+    uploads.put_bytes("a.txt", b"archived", content_type="text/plain")
+    await target.execute("CREATE TABLE meals (id int)")
+    backup_id = await completed_backup(ctx, target)
+    restore_id = await request_restore(ctx, backup_id)
+    await run_restore(ctx, restore_id)
+    # As if the worker had died after the COMMIT, halfway through putting the uploads back.
+    await reopen(ctx.settings.database_url, restore_id)
+    await target.execute("UPDATE lifeboat.applied_restores SET uploads_pending = true")
+    uploads.put_bytes("a.txt", b"changed", content_type="text/plain")
+    uploads.put_bytes("b.txt", b"added", content_type="text/plain")
+
+    await run_restore(ctx, restore_id)
+
+    assert (await restore_row(ctx, restore_id)).status == "completed"
+    assert [obj.key for obj in uploads.list("")] == ["a.txt"]
+    assert uploads.get_bytes("a.txt") == b"archived"
+    pending = "SELECT uploads_pending FROM lifeboat.applied_restores"
+    assert await target.fetchval(pending) is False
+    # The reaper cannot put uploads back itself: it says so.
+    await reopen(ctx.settings.database_url, restore_id)
+    await target.execute("UPDATE lifeboat.applied_restores SET uploads_pending = true")
+    assert await reap_stale_restores(ctx, now=later(ctx)) == [restore_id]
+    assert (await restore_row(ctx, restore_id)).error_log == UPLOADS_INTERRUPTED
