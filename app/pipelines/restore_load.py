@@ -12,10 +12,10 @@ import asyncio
 import asyncpg
 
 from app.archive.manifest import TableEntry
-from app.archive.reader import ArchiveCorrupted
+from app.archive.reader import ArchiveCorrupted, read_object
 from app.pipelines.restore_errors import TableRestoreError
 from app.pipelines.restore_progress import RestoreProgress
-from app.pipelines.restore_stream import ArchiveStream, verified_blocks
+from app.pipelines.restore_stream import ArchiveStream
 from app.pipelines.restore_validate import RestorePlan
 from app.storage.client import ObjectStore
 
@@ -23,7 +23,7 @@ from app.storage.client import ObjectStore
 def checksum_problem(archives: ObjectStore, entry: TableEntry) -> str | None:
     """Why the object fails its checks, or None when it is sound (blocking call)."""
     try:
-        for _ in verified_blocks(
+        for _ in read_object(
             archives, entry.object, sha256=entry.sha256, stored_bytes=entry.stored_bytes
         ):
             pass

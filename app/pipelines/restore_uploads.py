@@ -11,8 +11,8 @@ from typing import BinaryIO, cast
 from minio.deleteobjects import DeleteObject
 
 from app.archive.manifest import UploadsEntry
+from app.archive.reader import read_object
 from app.archive.uploads import iter_uploads
-from app.pipelines.restore_stream import verified_blocks
 from app.storage.client import ObjectStore
 
 
@@ -24,7 +24,7 @@ class UploadsRestored:
 
 def verify_uploads(archives: ObjectStore, entry: UploadsEntry) -> None:
     """Read the whole uploads archive; raises ArchiveCorrupted if it fails its checks."""
-    blocks = verified_blocks(
+    blocks = read_object(
         archives, entry.object, sha256=entry.sha256, stored_bytes=entry.stored_bytes
     )
     for _ in blocks:
