@@ -21,6 +21,12 @@ from app.storage.keys import backup_prefix
 
 logger = logging.getLogger("lifeboat.backups")
 
+# A queued backup may wait behind long exports; after this long its message is presumed lost.
+QUEUED_TOO_LONG_SECONDS = 6 * 3600
+NEVER_STARTED = (
+    "no worker started this backup within {hours} h of its request: check that a worker "
+    "(`dramatiq workers.actors`) runs and reaches LIFEBOAT_BROKER_URL, then take a new backup."
+)
 WORKER_DIED = (
     "the worker exporting this backup stopped responding (no heartbeat for {seconds} s): it "
     "probably died or was killed; its partial archive was discarded. Take a new backup."
@@ -98,19 +104,33 @@ async def reap_stale_backups(
     archives: ObjectStore,
     *,
     stale_after_seconds: int,
+    queued_after_seconds: int = QUEUED_TOO_LONG_SECONDS,
     now: datetime | None = None,
 ) -> list[str]:
     """Fail every `creating` backup whose worker shows no life, delete its objects; return ids.
 
+    A started export whose heartbeat is older than `stale_after_seconds` lost its worker. One
+    no worker has started yet may just be queued behind a long export, so it is only given up
+    after `queued_after_seconds` (its message was lost, or no worker consumes the queue).
     A worker that was only slow, not dead, finds its backup failed at its next heartbeat and
     stops; deleting its objects here is then harmless (it deletes them again itself).
     """
-    older_than = (now or datetime.now(UTC)) - timedelta(seconds=stale_after_seconds)
-    message = WORKER_DIED.format(seconds=stale_after_seconds)
+    moment = now or datetime.now(UTC)
     async with transaction(sessions) as session:
-        reaped = await repository.fail_stale_creating(session, older_than, message)
+        reaped = await repository.fail_stale_creating(
+            session,
+            moment - timedelta(seconds=stale_after_seconds),
+            WORKER_DIED.format(seconds=stale_after_seconds),
+            started=True,
+        )
+        reaped += await repository.fail_stale_creating(
+            session,
+            moment - timedelta(seconds=queued_after_seconds),
+            NEVER_STARTED.format(hours=f"{queued_after_seconds / 3600:g}"),
+            started=False,
+        )
     for backup_id in reaped:
-        logger.warning("backup %s failed: its worker died (no heartbeat)", backup_id)
+        logger.warning("backup %s failed: its worker died or never came", backup_id)
         await discard_objects(archives, backup_id)
     return reaped
 

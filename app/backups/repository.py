@@ -60,15 +60,20 @@ async def update_creating(session: AsyncSession, backup_id: str, **values: Any) 
 
 
 async def fail_stale_creating(
-    session: AsyncSession, older_than: datetime, message: str
+    session: AsyncSession, older_than: datetime, message: str, *, started: bool
 ) -> list[str]:
-    """Atomically fail the `creating` backups with no sign of life since `older_than`."""
+    """Atomically fail `creating` backups with no sign of life since `older_than`.
+
+    started=True: those a worker began (their last heartbeat is older); started=False: those
+    no worker ever began (requested before `older_than`, never a heartbeat).
+    """
+    if started:
+        silent = SystemBackup.heartbeat_at < older_than
+    else:
+        silent = SystemBackup.heartbeat_at.is_(None) & (SystemBackup.created_at < older_than)
     result = await session.execute(
         update(SystemBackup)
-        .where(
-            SystemBackup.status == "creating",
-            func.coalesce(SystemBackup.heartbeat_at, SystemBackup.created_at) < older_than,
-        )
+        .where(SystemBackup.status == "creating", silent)
         .values(
             status="failed",
             error_message=message,

@@ -49,6 +49,35 @@ async def test_reaper_fails_backups_whose_worker_went_silent_and_deletes_their_o
     assert (await backup_row(ctx, done)).status == "completed"
 
 
+async def requested(ctx: PipelineContext, backup_id: str, seconds_ago: int) -> None:
+    async with transaction(ctx.sessions) as session:
+        moment = datetime.now(UTC) - timedelta(seconds=seconds_ago)
+        await session.execute(
+            update(SystemBackup)
+            .where(SystemBackup.backup_id == backup_id)
+            .values(created_at=moment)
+        )
+
+
+async def test_a_backup_still_queued_behind_long_exports_is_not_reaped_as_dead(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    queued, lost = [await create_backup_row(ctx, target, "full") for _ in range(2)]
+    await requested(ctx, queued, 600)  # no worker has started it yet: no heartbeat
+    await requested(ctx, lost, 7 * 3600)
+
+    reaped = await lifecycle.reap_stale_backups(
+        ctx.sessions, ctx.archives, stale_after_seconds=120, queued_after_seconds=6 * 3600
+    )
+
+    assert queued not in reaped and lost in reaped
+    assert (await backup_row(ctx, queued)).status == "creating"
+    row = await backup_row(ctx, lost)
+    assert row.status == "failed"
+    assert "no worker started this backup within 6 h" in (row.error_message or "")
+
+
 async def test_a_reaped_backup_cannot_be_completed_by_a_worker_that_comes_back(
     pipeline_context: PipelineContext, target: asyncpg.Connection
 ) -> None:
