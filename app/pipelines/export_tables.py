@@ -35,7 +35,10 @@ class CopySink:
 
     The event loop keeps receiving the next block while a thread compresses, hashes and queues
     the previous one for upload; awaiting that thread before handing over another block is
-    the back-pressure that holds memory flat whatever the table's size.
+    the back-pressure that holds memory flat whatever the table's size. Measured on 2 cores
+    against compressing inline in the loop: no difference (3.9-4.3 s either way for 880 MB,
+    PostgreSQL's COPY holds the other core); off the loop, a machine with more cores overlaps
+    receiving and compressing.
     """
 
     def __init__(self, writer: ArchiveObjectWriter, on_bytes: Callable[[int], None]) -> None:
