@@ -23,6 +23,7 @@ from bench.graphql import GraphQL, poll
 from bench.measure import MB, BenchError, CpuSampler, RssSampler
 from bench.profile import profiling, summarize
 from bench.stack import Stack
+from bench.statements import StatementSampler
 
 log = logging.getLogger("bench.lifeboat")
 
@@ -78,10 +79,8 @@ class Timeline:
 
 @contextmanager
 def observed(stack: Stack, profile: Path | None) -> Iterator[dict[str, Any]]:
-    """Sample the worker's RSS, everyone's CPU (and py-spy the worker) during the block.
-
-    The dict it yields is filled when the block ends: rss, cpu, profile.
-    """
+    """Sample the worker's RSS, everyone's CPU, the target's statements (and py-spy the
+    worker) during the block. The dict it yields is filled when the block ends."""
     figures: dict[str, Any] = {}
     groups: dict[str, set[int] | str] = {
         "worker": {stack.worker.pid},
@@ -92,6 +91,8 @@ def observed(stack: Stack, profile: Path | None) -> Iterator[dict[str, Any]]:
     with ExitStack() as exits:
         rss = exits.enter_context(RssSampler(stack.worker.pid))
         cpu = exits.enter_context(CpuSampler(groups))
+        target = stack.settings.target_database_url.rsplit("/", 1)[1]
+        activity = exits.enter_context(StatementSampler(target))
         if profile is not None:
             forked = psutil.Process(stack.worker.pid).children()
             if not forked:
@@ -102,6 +103,7 @@ def observed(stack: Stack, profile: Path | None) -> Iterator[dict[str, Any]]:
         wall = time.perf_counter() - started
     figures["rss"] = rss.summary()
     figures["cpu"] = cpu.summary(wall)
+    figures["database"] = activity.summary()
     if profile is not None and profile.exists():
         figures["profile"] = {"collapsed_stacks": str(profile), **summarize(profile)}
 

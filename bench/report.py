@@ -199,8 +199,16 @@ def render(results: dict[str, Any]) -> str:
             )
         timeline = _get(section, "timeline")
         if timeline:
+            lines.append(f"  Lifeboat's steps (progress saved each 1 s: ±1 s): {_steps(timeline)}")
+        database = _get(section, "database")
+        if database and database.get("statements"):
+            ran = "; ".join(
+                f"{_statement_label(s['query'])} {s['seconds']:.1f}s"
+                for s in database["statements"]
+            )
+            idle = database["idle_in_transaction_seconds"]
             lines.append(
-                f"  steps (polled every 0.2 s; progress saved each 1 s): {_steps(timeline)}"
+                f"  target's statements over 0.3 s: {ran}; idle in transaction {idle:.1f}s"
             )
     problems = [
         f"{name}: {status}"
@@ -224,6 +232,17 @@ def _steps(timeline: list[dict[str, Any]]) -> str:
         else:
             merged.append([label, span["seconds"]])
     return "; ".join(f"{label} {seconds:.1f}s" for label, seconds in merged)
+
+
+def _statement_label(query: str) -> str:
+    """The gist of a statement: `COPY public.t TO`, `CREATE INDEX name ON`, and so on."""
+    words = query.replace('"', "").split()
+    if not words:
+        return "?"
+    if words[0].upper() == "COPY" and len(words) >= 2:
+        direction = next((w.upper() for w in words if w.upper() in ("TO", "FROM")), "")
+        return f"COPY {words[1].split('(')[0]} {direction}".strip()
+    return " ".join(words[:6])[:80]
 
 
 def write(results: dict[str, Any], path: Path) -> None:
