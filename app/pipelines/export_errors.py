@@ -4,9 +4,8 @@ import asyncio
 from urllib.parse import urlsplit
 
 import asyncpg
-import urllib3.exceptions
-from minio.error import MinioException, S3Error
 
+from app.pipelines.storage_errors import describe_storage_error
 from app.settings import Settings
 
 
@@ -53,20 +52,17 @@ def describe_failure(error: BaseException, step: str, settings: Settings, role: 
             f"cannot reach the target database at {target.hostname}:{target.port or 5432}"
             f"{target.path}: {error}; check LIFEBOAT_TARGET_DATABASE_URL and that it is running"
         )
-    if isinstance(error, S3Error):
-        what = f"{error.code}: {error.message} (bucket {error.bucket_name})"
-        return _storage(what, step, settings)
-    if isinstance(error, MinioException | urllib3.exceptions.HTTPError):
-        return _storage(str(error), step, settings)
+    storage = describe_storage_error(error, step, settings, _storage_advice(settings))
+    if storage is not None:
+        return storage
     if isinstance(error, asyncio.CancelledError):
         return f"the export was cancelled during the {step} step (worker shutting down?)"
     where = f" while exporting {table}" if table else ""
     return f"the export failed during the {step} step{where}: {type(error).__name__}: {error}"
 
 
-def _storage(what: str, step: str, settings: Settings) -> str:
+def _storage_advice(settings: Settings) -> str:
     return (
-        f"object storage at {settings.s3_endpoint} failed during the {step} step: {what}. "
         "Check that it is running, that the buckets LIFEBOAT_S3_BUCKET "
         f"({settings.s3_bucket}) and LIFEBOAT_UPLOADS_BUCKET ({settings.uploads_bucket}) exist "
         "and that the LIFEBOAT_S3_* credentials may use them."

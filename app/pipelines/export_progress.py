@@ -1,15 +1,12 @@
 """What a running export reports: progress in system_backups, refreshed with a heartbeat."""
 
-import asyncio
-import logging
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.backups import lifecycle
+from app.pipelines import heartbeat
 from app.pipelines.context import PipelineContext
-
-logger = logging.getLogger("lifeboat.export")
 
 T = TypeVar("T")
 
@@ -38,32 +35,11 @@ class ExportProgress:
 async def with_heartbeat(
     ctx: PipelineContext, backup_id: str, progress: ExportProgress, work: Awaitable[T]
 ) -> T:
-    """Run `work`, publishing progress every heartbeat; stop it if the backup stops `creating`.
-
-    A backup failed by the reaper (or anyone) meanwhile must not go on: its work is cancelled
-    and BackupNotCreating raised. A Lifeboat database hiccup only skips a beat.
-    """
-    task: asyncio.Future[T] = asyncio.ensure_future(work)
-
-    async def beat_forever() -> None:
-        while True:
-            await asyncio.sleep(ctx.settings.heartbeat_seconds)
-            try:
-                await lifecycle.beat(ctx.sessions, backup_id, progress.as_json())
-            except lifecycle.BackupNotCreating:
-                raise
-            except Exception as error:
-                logger.warning("backup %s: heartbeat not recorded: %s", backup_id, error)
-
-    beater = asyncio.create_task(beat_forever())
-    try:
-        waiting: set[asyncio.Future[Any]] = {task, beater}
-        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            return task.result()
-        # The beater only ends by raising BackupNotCreating.
-        raise beater.exception() or lifecycle.BackupNotCreating(backup_id)
-    finally:
-        for pending in (task, beater):
-            pending.cancel()
-        await asyncio.gather(task, beater, return_exceptions=True)
+    """Run `work` publishing progress; BackupNotCreating stops it if the backup was failed."""
+    return await heartbeat.with_heartbeat(
+        work,
+        lambda: lifecycle.beat(ctx.sessions, backup_id, progress.as_json()),
+        interval=ctx.settings.heartbeat_seconds,
+        stopped=lifecycle.BackupNotCreating,
+        label=f"backup {backup_id}",
+    )

@@ -4,11 +4,10 @@ import asyncio
 from urllib.parse import urlsplit
 
 import asyncpg
-import urllib3.exceptions
-from minio.error import MinioException, S3Error
 
 from app.archive.reader import ArchiveCorrupted
 from app.errors import PreconditionFailed
+from app.pipelines.storage_errors import describe_storage_error
 from app.settings import Settings
 
 UNCHANGED = "Nothing was restored: the database is unchanged."
@@ -70,11 +69,9 @@ def describe_failure(error: BaseException, step: str, settings: Settings, role: 
             f"lost the target database at {target.hostname}:{target.port or 5432}{target.path} "
             f"during the {step} step: {error}. {UNCHANGED} Check that it is running."
         )
-    if isinstance(error, S3Error):
-        what = f"{error.code}: {error.message} (bucket {error.bucket_name})"
-        return _storage(what, step, settings)
-    if isinstance(error, MinioException | urllib3.exceptions.HTTPError):
-        return _storage(str(error), step, settings)
+    storage = describe_storage_error(error, step, settings, _storage_advice(settings))
+    if storage is not None:
+        return storage
     if isinstance(error, asyncio.CancelledError):
         return f"the restore was cancelled during the {step} step (worker stopping?). {UNCHANGED}"
     where = f" while loading {table}" if table else ""
@@ -94,9 +91,8 @@ def describe_after_commit(error: BaseException, settings: Settings) -> str:
     )
 
 
-def _storage(what: str, step: str, settings: Settings) -> str:
+def _storage_advice(settings: Settings) -> str:
     return (
-        f"object storage at {settings.s3_endpoint} failed during the {step} step: {what}. "
         f"{UNCHANGED} Check that it is running and that LIFEBOAT_S3_BUCKET ({settings.s3_bucket}) "
         "is readable with the LIFEBOAT_S3_* credentials."
     )

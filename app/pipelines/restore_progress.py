@@ -1,17 +1,14 @@
 """What a running restore reports: progress in restore_operations, refreshed with a heartbeat."""
 
-import asyncio
-import logging
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from app.pipelines import heartbeat
 from app.pipelines.context import PipelineContext
 from app.restores import lifecycle
 from app.restores.errors import RestoreNotRunning
-
-logger = logging.getLogger("lifeboat.restore")
 
 T = TypeVar("T")
 
@@ -44,32 +41,11 @@ class RestoreProgress:
 async def with_heartbeat(
     ctx: PipelineContext, restore_id: uuid.UUID, progress: RestoreProgress, work: Awaitable[T]
 ) -> T:
-    """Run `work`, publishing progress every heartbeat; stop it if the restore stops running.
-
-    An operation failed meanwhile (by the reaper, or anyone) must not go on: its work is
-    cancelled, which rolls the restore back, and RestoreNotRunning is raised. A Lifeboat
-    database hiccup only skips a beat.
-    """
-    task: asyncio.Future[T] = asyncio.ensure_future(work)
-
-    async def beat_forever() -> None:
-        while True:
-            try:
-                await lifecycle.beat(ctx.sessions, restore_id, progress.as_json())
-            except RestoreNotRunning:
-                raise
-            except Exception as error:
-                logger.warning("restore %s: heartbeat not recorded: %s", restore_id, error)
-            await asyncio.sleep(ctx.settings.heartbeat_seconds)
-
-    beater = asyncio.create_task(beat_forever())
-    try:
-        waiting: set[asyncio.Future[Any]] = {task, beater}
-        done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            return task.result()
-        raise beater.exception() or RestoreNotRunning(str(restore_id))
-    finally:
-        for pending in (task, beater):
-            pending.cancel()
-        await asyncio.gather(task, beater, return_exceptions=True)
+    """Run `work` publishing progress; RestoreNotRunning stops it (rolling back) if failed."""
+    return await heartbeat.with_heartbeat(
+        work,
+        lambda: lifecycle.beat(ctx.sessions, restore_id, progress.as_json()),
+        interval=ctx.settings.heartbeat_seconds,
+        stopped=RestoreNotRunning,
+        label=f"restore {restore_id}",
+    )
