@@ -50,8 +50,9 @@ lint: install
 test: install chromium schema-check lint
 	$(BIN)/pytest
 
+# Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--repeat 3" (see bench/README.md).
 bench: install
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
