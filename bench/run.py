@@ -47,6 +47,29 @@ def attempt(results: dict[str, Any], name: str, step: Callable[[], Any]) -> Any:
     return value
 
 
+def _repeated(repeat: int, step: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of `repeat` Lifeboat runs, but the highest worker RSS of them all.
+
+    Every run happens in the same worker process, whose RSS creeps from job to job, so the
+    peak that counts against the goal is the worst one, not the fastest run's.
+    """
+    peaks: list[float] = []
+
+    def once() -> dict[str, Any]:
+        figures = step()
+        peaks.append(figures["rss"].get("worker_peak_rss_mb") or 0.0)
+        return figures
+
+    best = best_of(repeat, once, "wall_seconds", dataset.settle)
+    if len(peaks) > 1:
+        best["rss"] = {
+            **best["rss"],
+            "worker_peak_rss_mb": max(peaks),
+            "worker_peak_rss_mb_per_run": peaks,
+        }
+    return best
+
+
 def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
     overrides = dict(item.split("=", 1) for item in args.lifeboat_env)
     with lifeboat_stack(dataset.DATABASE, RESULTS / "logs", overrides) as stack:
@@ -57,11 +80,8 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
             backup = attempt(
                 results,
                 "backup",
-                lambda: best_of(
-                    args.repeat,
-                    lambda: run_backup(stack, gql, args.timeout, profile),
-                    "wall_seconds",
-                    dataset.settle,
+                lambda: _repeated(
+                    args.repeat, lambda: run_backup(stack, gql, args.timeout, profile)
                 ),
             )
             if backup is None or args.no_restore:
@@ -71,11 +91,8 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
             restore = attempt(
                 results,
                 "restore",
-                lambda: best_of(
-                    args.repeat,
-                    lambda: run_restore(stack, gql, backup_id, args.timeout, profile),
-                    "wall_seconds",
-                    dataset.settle,
+                lambda: _repeated(
+                    args.repeat, lambda: run_restore(stack, gql, backup_id, args.timeout, profile)
                 ),
             )
             dataset.settle()  # the next `make bench` finds the dataset as generated
