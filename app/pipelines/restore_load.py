@@ -38,6 +38,8 @@ async def load_table(
     entry: TableEntry,
     copy_format: str,
     progress: RestoreProgress,
+    *,
+    freeze: bool = False,
 ) -> int:
     """COPY one archived table into its (emptied) table; returns the rows PostgreSQL loaded."""
     stream = ArchiveStream(archives, entry, progress.add_bytes)
@@ -49,6 +51,7 @@ async def load_table(
             columns=[column.name for column in entry.columns] or None,
             source=stream,
             format=copy_format,
+            freeze=freeze or None,
         )
     except ArchiveCorrupted as error:
         raise TableRestoreError(entry.name, error) from error
@@ -66,12 +69,25 @@ async def load_table(
 async def load_tables(
     conn: asyncpg.Connection, archives: ObjectStore, plan: RestorePlan, progress: RestoreProgress
 ) -> dict[str, int]:
-    """Load every table of the plan; returns rows loaded per table (display names)."""
+    """Load every table of the plan; returns rows loaded per table (display names).
+
+    Plain tables are loaded with FREEZE: rows written frozen and pages marked all-visible, so
+    the foreign-key check runs on index-only scans (2.9 s → 0.5 s on the bench) and no first
+    reader or vacuum rewrites the pages later. PostgreSQL allows it because prepare truncated
+    them in this transaction; it refuses it for partitioned tables, and would for every table
+    if a savepoint came between TRUNCATE and COPY. Like TRUNCATE (which the restore does
+    anyway), it lets a transaction whose snapshot predates the COMMIT see the new rows.
+    """
     loaded: dict[str, int] = {}
     for table in plan.tables:
         progress.current = table.entry.name
         loaded[table.entry.name] = await load_table(
-            conn, archives, table.entry, plan.manifest.copy_format, progress
+            conn,
+            archives,
+            table.entry,
+            plan.manifest.copy_format,
+            progress,
+            freeze=table.info.kind == "r",
         )
         progress.tables_done += 1
     progress.current = None
