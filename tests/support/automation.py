@@ -21,6 +21,7 @@ from app.db.schedule_models import NotificationDelivery, Schedule, Webhook
 from app.pipelines.context import PipelineContext
 from app.settings import Settings
 from app.storage import keys
+from tests.support.worker import run_worker
 
 
 class RecordingJobs:
@@ -164,19 +165,7 @@ def full_worker(
     settings: Settings, databases: None, archives: Any, uploads: Any
 ) -> Iterator[dramatiq.Worker]:
     """A real in-process Dramatiq worker on the backups, restores and notifications queues."""
-    import workers.actors  # noqa: F401  (declares the actors on the broker)
-    from workers.broker import broker
-
-    queues = all_queues(settings)
-    for queue in queues:
-        broker.declare_queue(queue)
-        broker.flush(queue)
-    running = dramatiq.Worker(broker, queues=queues, worker_threads=1)
-    running.start()
-    try:
-        yield running
-    finally:
-        running.stop(timeout=30_000)
+    yield from run_worker(all_queues(settings))
 
 
 Enqueued = Callable[[str], None]

@@ -56,10 +56,14 @@ def worker(
     Messages left queued by earlier tests are dropped first, so the worker only runs what the
     test sends. Function-scoped: other tests count queued messages and must not see it consume.
     """
+    yield from run_worker(worker_queues(settings))
+
+
+def run_worker(queues: set[str]) -> Iterator[dramatiq.Worker]:
+    """Start an in-process worker on `queues` (emptied first); stop it when resumed."""
     import workers.actors  # noqa: F401  (declares the actors on the broker)
     from workers.broker import broker
 
-    queues = worker_queues(settings)
     for queue in queues:
         broker.declare_queue(queue)
         broker.flush(queue)
