@@ -14,6 +14,7 @@ from typing import Any
 
 from bench.dataset import DatasetInfo, database_url, psql, recreate_database, settle
 from bench.measure import CpuSampler, best_of, timed
+from bench.statements import StatementSampler
 
 log = logging.getLogger("bench.baseline")
 
@@ -48,13 +49,20 @@ def pg_restore_whole(dump: Path, database: str, jobs: int) -> float:
     return timed(_pg_restore(dump, database, jobs))
 
 
-def pg_restore_into_schema(dump: Path, database: str, jobs: int) -> dict[str, float]:
-    """Pre-data untimed, then `pg_restore -j N --section=data --section=post-data` timed."""
+def pg_restore_into_schema(dump: Path, database: str, jobs: int) -> dict[str, Any]:
+    """Pre-data untimed, then `pg_restore -j N --section=data --section=post-data` timed,
+    with its statements sampled (to set them beside the restore transaction's)."""
     recreate_database(database)
     pre_data = timed([*_pg_restore(dump, database, 1), "--section=pre-data"])
     log.info("pg_restore -j %d data + post-data into the schema copy %s", jobs, database)
-    data_post = timed([*_pg_restore(dump, database, jobs), "--section=data", "--section=post-data"])
-    return {"pre_data_untimed_seconds": pre_data, "seconds": data_post}
+    command = [*_pg_restore(dump, database, jobs), "--section=data", "--section=post-data"]
+    with StatementSampler(database) as activity:
+        data_post = timed(command)
+    return {
+        "pre_data_untimed_seconds": round(pre_data, 2),
+        "seconds": round(data_post, 2),
+        "database": activity.summary(),
+    }
 
 
 def drop_database(database: str) -> None:
@@ -96,7 +104,7 @@ def measure_pg_dump(database: str, path: Path, repeat: int) -> dict[str, Any]:
 
 def measure_pg_restore(dump: Path, scratch: str, repeat: int) -> dict[str, Any]:
     def into_schema() -> dict[str, Any]:
-        return {k: round(v, 2) for k, v in pg_restore_into_schema(dump, scratch, 2).items()}
+        return pg_restore_into_schema(dump, scratch, 2)
 
     def whole(jobs: int) -> dict[str, Any]:
         return {"seconds": round(pg_restore_whole(dump, scratch, jobs), 2)}

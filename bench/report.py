@@ -163,6 +163,14 @@ def render(results: dict[str, Any]) -> str:
             "",
             "",
         ),
+        (
+            "  its transaction's statements alone (floor)",
+            _fmt(transaction_seconds(restore)),
+            "",
+            "",
+            "",
+            "",
+        ),
     ]
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     lines = [
@@ -184,9 +192,17 @@ def render(results: dict[str, Any]) -> str:
         verdict = "" if value is None else ("met" if value <= goal else "MISSED")
         aim = f"≤ {goal:g}" + (f" (target {target:g})" if target else "")
         lines.append(f"{name:44} {_fmt(value, 2):>8}  {aim}  {verdict}")
+    floor_ratio = _ratio(
+        transaction_seconds(restore), _get(results, "pg_restore", "j2_into_schema", "seconds")
+    )
+    lines.append(
+        f"{'restore_transaction_floor / pg_restore_j2':44} {_fmt(floor_ratio, 2):>8}  "
+        "(no goal: what one transaction on one connection cannot go below)"
+    )
     lines += ["", "WHERE THE TIME GOES (CPU seconds per process group during the run)"]
     for label, section in (
         ("pg_dump -Fc", results.get("pg_dump")),
+        ("pg_restore -j 2 into schema copy", _get(results, "pg_restore", "j2_into_schema")),
         ("Lifeboat backup", backup),
         ("Lifeboat restore", restore),
     ):
@@ -197,8 +213,11 @@ def render(results: dict[str, Any]) -> str:
                 f"{label}: {used}; machine busy {cpu['machine_busy_percent']}% "
                 f"of {cpu['cores']} cores over {cpu['wall_seconds']} s"
             )
+        exact = _step_times(section)
         timeline = _get(section, "timeline")
-        if timeline:
+        if exact:
+            lines.append(f"  Lifeboat's steps (the worker's own clock): {exact}")
+        elif timeline:
             lines.append(f"  Lifeboat's steps (progress saved each 1 s: ±1 s): {_steps(timeline)}")
         database = _get(section, "database")
         if database and database.get("statements"):
@@ -207,8 +226,11 @@ def render(results: dict[str, Any]) -> str:
                 for s in database["statements"]
             )
             idle = database["idle_in_transaction_seconds"]
+            work = sum(s["seconds"] for s in database["statements"])
+            connections = len({s["pid"] for s in database["statements"]})
             lines.append(
-                f"  target's statements over 0.3 s: {ran}; idle in transaction {idle:.1f}s"
+                f"  target's statements over 0.3 s: {ran}; idle in transaction {idle:.1f}s; "
+                f"{work:.1f}s of statements on {connections} connection(s)"
             )
     problems = [
         f"{name}: {status}"
@@ -218,6 +240,26 @@ def render(results: dict[str, Any]) -> str:
     if problems:
         lines += ["", *problems]
     return "\n".join(lines)
+
+
+def transaction_seconds(restore: Any) -> float | None:
+    """The restore transaction's long statements added up: its connection is the one that
+    ran COPY … FROM. A floor: one connection runs them one after another, whatever Lifeboat
+    does around them."""
+    statements = _get(restore, "database", "statements") or []
+    pids = {s["pid"] for s in statements if " FROM STDIN" in s["query"]}
+    if not pids:
+        return None
+    return round(sum(s["seconds"] for s in statements if s["pid"] in pids), 2)
+
+
+def _step_times(section: Any) -> str:
+    """The finished job's own step clock (progress.stepTimes), when it reports one."""
+    progress = _get(section, "final_progress") or _get(section, "final", "progress") or {}
+    times = progress.get("stepTimes") if isinstance(progress, dict) else None
+    if not times:
+        return ""
+    return "; ".join(f"{t['step']} {t['seconds']:.2f}s" for t in times if t["seconds"] >= 0.005)
 
 
 def _steps(timeline: list[dict[str, Any]]) -> str:

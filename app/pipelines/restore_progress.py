@@ -2,11 +2,12 @@
 
 import uuid
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.pipelines import heartbeat
 from app.pipelines.context import PipelineContext
+from app.pipelines.step_clock import StepClock
 from app.restores import lifecycle
 from app.restores.errors import RestoreNotRunning
 
@@ -15,13 +16,21 @@ T = TypeVar("T")
 
 @dataclass
 class RestoreProgress:
-    step: str = "start"
     tables_total: int = 0
     tables_done: int = 0
     rows: int = 0  # rows loaded so far
     bytes_read: int = 0  # uncompressed COPY bytes sent so far
     current: str | None = None
     pre_restore_backup_id: str | None = None
+    clock: StepClock = field(default_factory=lambda: StepClock("start"))
+
+    @property
+    def step(self) -> str:
+        return self.clock.current
+
+    @step.setter
+    def step(self, name: str) -> None:
+        self.clock.enter(name)
 
     def add_bytes(self, count: int) -> None:
         self.bytes_read += count
@@ -35,6 +44,7 @@ class RestoreProgress:
             "bytes": self.bytes_read,
             "currentTable": self.current,
             "preRestoreBackupId": self.pre_restore_backup_id,
+            "stepTimes": self.clock.times(),
         }
 
 

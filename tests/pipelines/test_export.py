@@ -81,6 +81,10 @@ async def test_full_export_archives_every_table_so_that_it_loads_back_identical(
     assert row.tables_included == FIXTURE_TABLES
     assert row.completed_at is not None and row.error_message is None
     assert row.progress is not None and row.progress["tablesDone"] == len(FIXTURE_TABLES)
+    steps = [time["step"] for time in row.progress["stepTimes"]]
+    assert steps[steps.index("snapshot") :] == [
+        "snapshot", "export", "uploads", "manifest", "completed"
+    ]  # fmt: skip
 
 
 async def test_manifest_describes_columns_sequences_uploads_and_the_server(

@@ -48,6 +48,12 @@ async def test_full_restore_brings_back_every_row_sequence_and_table_setting(
     assert row.pre_restore_backup_id == outcome.pre_restore_backup_id
     assert row.progress is not None and row.progress["step"] == "completed"
     assert row.progress["tablesDone"] == len(manifest.table_names)
+    steps = [time["step"] for time in row.progress["stepTimes"]]
+    assert steps[steps.index("validate") :] == [
+        "validate", "snapshot", "prepare", "load", "indexes", "foreign keys", "verify",
+        "commit", "uploads", "completed",
+    ]  # fmt: skip
+    assert all(time["seconds"] >= 0 for time in row.progress["stepTimes"])
 
 
 async def test_pre_restore_snapshot_is_a_listed_backup_that_undoes_the_restore(

@@ -43,7 +43,8 @@ class Backup:
     error_message: str | None
     metadata: JSON | None
     progress: JSON | None = strawberry.field(
-        description="What the worker is doing now (step, tables done, bytes written)."
+        description="What the worker is doing now (step, tables done, bytes written), and "
+        "the seconds each step took so far (stepTimes)."
     )
     pinned: bool = strawberry.field(description="Retention never deletes a pinned backup.")
     deleted_at: datetime | None = strawberry.field(

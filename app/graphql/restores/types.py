@@ -36,7 +36,8 @@ class RestoreOperation:
     )
     error_log: str | None
     progress: JSON | None = strawberry.field(
-        description="What the worker is doing now (step, tables done, rows, bytes)."
+        description="What the worker is doing now (step, tables done, rows, bytes), and the "
+        "seconds each step took so far (stepTimes)."
     )
     pre_restore_backup_id: str | None = strawberry.field(
         description="The backup of the data as it was before this restore; restoring it undoes "
