@@ -252,4 +252,12 @@ def best_of(
             before()
         runs.append(step())
     best = min(runs, key=lambda figures: figures[key])
-    return {**best, f"all_{key}": [figures[key] for figures in runs]} if len(runs) > 1 else best
+    if len(runs) == 1:
+        return best
+    summary = {**best, f"all_{key}": [figures[key] for figures in runs]}
+    if all("rss" in figures for figures in runs):
+        # One worker runs them all: its RSS from run to run shows any creep.
+        summary["all_worker_rss_mb"] = [
+            (f["rss"]["worker_rss_at_start_mb"], f["rss"]["worker_peak_rss_mb"]) for f in runs
+        ]
+    return summary
