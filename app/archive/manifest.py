@@ -70,7 +70,7 @@ class Manifest:
     backup_id: str
     backup_type: str
     created_at: str
-    copy_format: str  # 'binary' or 'text', as given to COPY
+    copy_format: str  # as given to COPY: 'text' (the only format Lifeboat writes and reads)
     compression: str = "zstd"
     server_version: str = ""
     # Session settings (DateStyle, IntervalStyle, lc_monetary, …) the COPY streams were written

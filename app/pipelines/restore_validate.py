@@ -21,7 +21,8 @@ from app.tables.catalog import TableInfo, list_tables
 from app.tables.introspect import copy_columns
 from app.tables.names import QualifiedName
 
-COPY_FORMATS = ("text", "binary")
+# What Lifeboat writes (export_tables.py says why not binary); nothing else was ever tested.
+COPY_FORMATS = ("text",)
 
 
 @dataclass

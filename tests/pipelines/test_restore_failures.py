@@ -1,5 +1,6 @@
 """When a restore cannot be done: failed with a message a person can act on, database unchanged."""
 
+import json
 import uuid
 
 import asyncpg
@@ -143,6 +144,25 @@ async def test_a_restore_of_a_manifestless_archive_is_refused(
     message = await run_and_fail(ctx, restore_id)
 
     assert "has no manifest" in message and backup_id in message
+
+
+async def test_an_archive_in_a_copy_format_lifeboat_does_not_write_is_refused(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    await target.execute("CREATE TABLE meals (id int)")
+    await target.execute("INSERT INTO meals VALUES (1), (2)")
+    backup_id = await completed_backup(ctx, target, "partial", ["meals"])
+    key = f"backups/{backup_id}/manifest.json"
+    body = json.loads(ctx.archives.get_bytes(key))
+    body["copyFormat"] = "binary"
+    ctx.archives.put_bytes(key, json.dumps(body).encode(), content_type="application/json")
+    restore_id = await unchecked_restore(ctx, backup_id)
+
+    message = await run_and_fail(ctx, restore_id)
+
+    assert "'binary'" in message and "unknown" in message
+    assert await target.fetchval("SELECT count(*) FROM meals") == 2
 
 
 async def test_a_restore_id_that_is_not_running_is_not_run(
