@@ -7,26 +7,18 @@ from typing import Any, TypeVar
 from app.backups import lifecycle
 from app.pipelines import heartbeat
 from app.pipelines.context import PipelineContext
-from app.pipelines.step_clock import StepClock
+from app.pipelines.step_clock import StepClock, TimedSteps
 
 T = TypeVar("T")
 
 
 @dataclass
-class ExportProgress:
+class ExportProgress(TimedSteps):
     tables_total: int = 0
     tables_done: int = 0
     bytes_read: int = 0  # uncompressed COPY bytes so far
     current: list[str] = field(default_factory=list)
     clock: StepClock = field(default_factory=lambda: StepClock("starting"))
-
-    @property
-    def step(self) -> str:
-        return self.clock.current
-
-    @step.setter
-    def step(self, name: str) -> None:
-        self.clock.enter(name)
 
     def add_bytes(self, count: int) -> None:
         self.bytes_read += count

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from app.pipelines import heartbeat
 from app.pipelines.context import PipelineContext
-from app.pipelines.step_clock import StepClock
+from app.pipelines.step_clock import StepClock, TimedSteps
 from app.restores import lifecycle
 from app.restores.errors import RestoreNotRunning
 
@@ -15,7 +15,7 @@ T = TypeVar("T")
 
 
 @dataclass
-class RestoreProgress:
+class RestoreProgress(TimedSteps):
     tables_total: int = 0
     tables_done: int = 0
     rows: int = 0  # rows loaded so far
@@ -23,14 +23,6 @@ class RestoreProgress:
     current: str | None = None
     pre_restore_backup_id: str | None = None
     clock: StepClock = field(default_factory=lambda: StepClock("start"))
-
-    @property
-    def step(self) -> str:
-        return self.clock.current
-
-    @step.setter
-    def step(self, name: str) -> None:
-        self.clock.enter(name)
 
     def add_bytes(self, count: int) -> None:
         self.bytes_read += count

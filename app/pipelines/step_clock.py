@@ -29,3 +29,17 @@ class StepClock:
         totals = dict(self._done)
         totals[self.current] = totals.get(self.current, 0.0) + monotonic() - self._since
         return [{"step": step, "seconds": round(seconds, 3)} for step, seconds in totals.items()]
+
+
+class TimedSteps:
+    """For a progress record with a `clock`: setting `step` starts timing the new step."""
+
+    clock: StepClock
+
+    @property
+    def step(self) -> str:
+        return self.clock.current
+
+    @step.setter
+    def step(self, name: str) -> None:
+        self.clock.enter(name)
