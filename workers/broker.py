@@ -5,12 +5,27 @@ opens no connection: both brokers connect on first use.
 """
 
 import dramatiq
+from dramatiq.broker import Consumer
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO
 
 from app.settings import Settings, get_settings
 from workers.resources import WorkerResourcesMiddleware
+
+# How long an idle worker may sleep between two looks at an empty Redis queue.
+IDLE_POLL_MS = 100
+
+
+class PromptRedisBroker(RedisBroker):
+    """Dramatiq's Redis consumer looks at an empty queue less and less often, up to the
+    worker timeout (a second by default), so a backup or restore sent to an idle worker sat
+    in Redis for up to a second (0.4-0.8 s measured in `make bench`). Capped at 0.1 s: ten
+    cheap polls a second per idle queue, and work starts within a tenth of a second.
+    RabbitMQ pushes messages to its consumers and needs no such cap."""
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Consumer:
+        return super().consume(queue_name, prefetch, min(timeout, IDLE_POLL_MS))
 
 
 def create_broker(settings: Settings) -> dramatiq.Broker:
@@ -19,7 +34,7 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
     if url.startswith(("redis://", "rediss://", "unix://")):
         # A dead worker's messages come back after heartbeat_timeout; keep it short enough
         # that a killed export is retried within a minute.
-        broker = RedisBroker(url=url, heartbeat_timeout=30_000, dead_message_ttl=86_400_000)
+        broker = PromptRedisBroker(url=url, heartbeat_timeout=30_000, dead_message_ttl=86_400_000)
     elif url.startswith(("amqp://", "amqps://")):
         broker = RabbitmqBroker(url=url, confirm_delivery=True)
     else:
