@@ -213,6 +213,8 @@ def render(results: dict[str, Any]) -> str:
                 f"{label}: {used}; machine busy {cpu['machine_busy_percent']}% "
                 f"of {cpu['cores']} cores over {cpu['wall_seconds']} s"
             )
+        elif _get(section, "database"):
+            lines.append(f"{label}:")
         exact = _step_times(section)
         timeline = _get(section, "timeline")
         if exact:
