@@ -11,6 +11,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import AsyncIO
 
 from app.settings import Settings, get_settings
+from workers.memory import FlatMemoryMiddleware
 from workers.resources import WorkerResourcesMiddleware
 
 # How long an idle worker may sleep between two looks at an empty Redis queue.
@@ -41,6 +42,7 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
         raise ValueError(f"LIFEBOAT_BROKER_URL must start with redis:// or amqp://, got {url!r}")
     broker.add_middleware(AsyncIO())
     broker.add_middleware(WorkerResourcesMiddleware())
+    broker.add_middleware(FlatMemoryMiddleware())
     return broker
 
 
