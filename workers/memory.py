@@ -9,9 +9,9 @@ Python objects; malloc_trim between jobs gave nothing back).
 
 Both thresholds are fixed instead: blocks up to 32 MB (glibc's ceiling) always come from the
 heaps, and a heap gives back any free top above 128 KiB (glibc's starting value). Measured in
-the same way: restore peaks 136-141 MB, idle 84-100 MB, worker CPU unchanged. Keeping every
-block on mmap (a 128 KiB threshold) flattened memory as well but cost the worker about 50 %
-more CPU, faulting in fresh pages for every block.
+the same way: restore peaks 136-143 MB, idle 84-100 MB, worker CPU unchanged. Keeping every
+block on mmap (a 128 KiB threshold) flattened memory as well but cost the restoring worker
+45-58 % more CPU, faulting in fresh pages for every block.
 """
 
 import ctypes
