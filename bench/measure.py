@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import psutil
 
@@ -63,8 +63,45 @@ class ProcessPeak:
     series: list[tuple[float, int]] = field(default_factory=list)  # (seconds, MB)
 
 
+class PeriodicSampler:
+    """Calls `_sample()` on entering, every `interval` seconds in a thread of its own, and once
+    more on leaving; `_begin()` and `_end()` run first and last."""
+
+    interval: float
+    _thread: threading.Thread | None = None
+
+    def __enter__(self) -> Self:
+        self._begin()
+        self._sample()
+        self._stop = threading.Event()
+        name = f"{type(self).__name__}-thread"
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self._sample()
+        self._end()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def _begin(self) -> None:
+        pass
+
+    def _end(self) -> None:
+        pass
+
+    def _sample(self) -> None:
+        raise NotImplementedError
+
+
 @dataclass
-class RssSampler:
+class RssSampler(PeriodicSampler):
     """Samples the RSS of a process and all its descendants every `interval` seconds.
 
     Dramatiq's CLI process forks the worker process(es) that run actors; the sampler keeps a
@@ -79,26 +116,9 @@ class RssSampler:
     series_every: int = 5  # keep every 5th sample as the RSS-over-time series
     _started: float = 0.0
     _cpu_start: dict[int, float] = field(default_factory=dict)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
-    def __enter__(self) -> "RssSampler":
+    def _begin(self) -> None:
         self._started = time.perf_counter()
-        self._stop.clear()
-        self._sample()
-        self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        self._sample()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._sample()
 
     def _sample(self) -> None:
         try:
@@ -153,7 +173,7 @@ def load_average() -> list[float]:
 
 
 @dataclass
-class CpuSampler:
+class CpuSampler(PeriodicSampler):
     """CPU seconds used during a run by groups of processes (the worker, postgres, SeaweedFS).
 
     On a 2-core machine the worker, the PostgreSQL backend that runs COPY and the object
@@ -169,32 +189,18 @@ class CpuSampler:
     _machine_start: tuple[float, float] = (0.0, 0.0)
     _machine: tuple[float, float] = (0.0, 0.0)
     _started_at: float = 0.0
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
 
-    def __enter__(self) -> "CpuSampler":
+    def _begin(self) -> None:
         self._started_at = time.time()
         self._machine_start = self._machine_times()
-        self._sample()
-        self._thread = threading.Thread(target=self._loop, name="cpu-sampler", daemon=True)
-        self._thread.start()
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        self._sample()
+    def _end(self) -> None:
         self._machine = self._machine_times()
 
     @staticmethod
     def _machine_times() -> tuple[float, float]:
         times = psutil.cpu_times()
         return (sum(times) - times.idle - getattr(times, "iowait", 0.0), sum(times))
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._sample()
 
     def _group_of(self, process: psutil.Process, trees: dict[int, str]) -> str | None:
         for group, spec in self.groups.items():

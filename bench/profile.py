@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from app.devstack.processes import stop_process
 from bench.measure import BenchError
 
 log = logging.getLogger("bench.profile")
@@ -38,12 +39,7 @@ def profiling(pid: int, output: Path, rate: int = 100) -> Iterator[None]:
     try:
         yield
     finally:
-        spy.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
-        try:
-            spy.wait(30)
-        except subprocess.TimeoutExpired:
-            spy.kill()
-            spy.wait()
+        stop_process(spy, 30, signal.SIGINT)  # py-spy writes its output on SIGINT
         if not output.exists():
             stderr = spy.stderr.read().decode(errors="replace") if spy.stderr else ""
             log.warning("py-spy wrote no profile: %s", stderr.strip()[-500:])

@@ -12,7 +12,7 @@ from dramatiq.middleware import AsyncIO
 
 from app.settings import Settings, get_settings
 from workers.memory import FlatMemoryMiddleware
-from workers.resources import WorkerResourcesMiddleware
+from workers.resources import BootJobsMiddleware, WorkerResourcesMiddleware
 
 # How long an idle worker may sleep between two looks at an empty Redis queue.
 IDLE_POLL_MS = 100
@@ -42,6 +42,7 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
         raise ValueError(f"LIFEBOAT_BROKER_URL must start with redis:// or amqp://, got {url!r}")
     broker.add_middleware(AsyncIO())
     broker.add_middleware(WorkerResourcesMiddleware())
+    broker.add_middleware(BootJobsMiddleware())
     broker.add_middleware(FlatMemoryMiddleware())
     return broker
 

@@ -4,11 +4,9 @@ import asyncio
 import logging
 import signal
 
-from app.db.engine import create_engine, session_factory
-from app.pipelines.context import PipelineContext
+from app.pipelines.context import open_context
 from app.pipelines.restore_reaper import reap_stale_restores
 from app.settings import Settings, get_settings
-from app.storage.client import ObjectStore, create_client
 from workers.scheduler import SchedulerDeps, run_forever
 
 logger = logging.getLogger("lifeboat.scheduler")
@@ -24,14 +22,7 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    engine = create_engine(settings.database_url, pool_size=2)
-    client = create_client(settings)
-    context = PipelineContext(
-        settings=settings,
-        sessions=session_factory(engine),
-        archives=ObjectStore(client, settings.s3_bucket),
-        uploads=ObjectStore(client, settings.uploads_bucket),
-    )
+    engine, context = open_context(settings)
     deps = SchedulerDeps(
         settings=settings,
         sessions=context.sessions,

@@ -19,6 +19,7 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
+from app.devstack.processes import stop_process
 from app.devstack.supervisor import die_with_parent as _die_with_parent
 
 
@@ -28,13 +29,7 @@ class SeaweedProcess:
     data_dir: Path
 
     def stop(self, timeout: float = 10) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, timeout)
 
 
 def split_endpoint(endpoint: str) -> tuple[str, int]:

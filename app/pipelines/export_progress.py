@@ -7,31 +7,18 @@ from typing import Any, TypeVar
 from app.backups import lifecycle
 from app.pipelines import heartbeat
 from app.pipelines.context import PipelineContext
-from app.pipelines.step_clock import StepClock, TimedSteps
+from app.pipelines.progress import PipelineProgress, StepClock
 
 T = TypeVar("T")
 
 
 @dataclass
-class ExportProgress(TimedSteps):
-    tables_total: int = 0
-    tables_done: int = 0
-    bytes_read: int = 0  # uncompressed COPY bytes so far
+class ExportProgress(PipelineProgress):
     current: list[str] = field(default_factory=list)
     clock: StepClock = field(default_factory=lambda: StepClock("starting"))
 
-    def add_bytes(self, count: int) -> None:
-        self.bytes_read += count
-
     def as_json(self) -> dict[str, Any]:
-        return {
-            "step": self.step,
-            "tablesDone": self.tables_done,
-            "tablesTotal": self.tables_total,
-            "bytes": self.bytes_read,
-            "currentTables": sorted(self.current),
-            "stepTimes": self.clock.times(),
-        }
+        return {**super().as_json(), "currentTables": sorted(self.current)}
 
 
 async def with_heartbeat(

@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 from websockets.sync.client import ClientConnection, connect
 
+from app.devstack.processes import stop_process
+
 # Quiet, offline, reproducible: no sandbox (root in CI), no GPU, no Google services.
 FLAGS = [
     "--headless",
@@ -118,9 +120,4 @@ def browser_page(profile: Path) -> Iterator[Page]:
                 page.call(f"{domain}.enable")
             yield page
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

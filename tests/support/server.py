@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.devstack.processes import stop_process
 from app.storage.client import ObjectStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,12 +59,7 @@ def running_server(log_dir: Path, **env: str) -> Iterator[str]:
         _wait_until_answering(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
 
 @pytest.fixture(scope="session")

@@ -7,19 +7,16 @@ stored); one for a completed or failed backup does nothing; while another worker
 backup's lock the message is retried later.
 """
 
-import asyncio
 import logging
-from typing import Any
 
 import dramatiq
-from dramatiq.asyncio import get_event_loop_thread
 
 from app.backups.lifecycle import BackupNotCreating, reap_stale_backups
 from app.pipelines.export import ExportFailed, run_export
 from app.settings import get_settings
 from workers.actors.notifications import backup_finished
 from workers.broker import broker
-from workers.resources import get_context
+from workers.resources import get_context, run_at_worker_boot
 
 __all__ = ["broker", "export_backup"]
 
@@ -65,20 +62,7 @@ async def reap_dead_exports() -> list[str]:
     return reaped
 
 
-class ReapDeadExportsAtBoot(dramatiq.Middleware):
-    """A starting worker fails the backups a dead predecessor left `creating`."""
-
-    # The scheduler also calls the reaper periodically, for workers that die while others
-    # keep running; this covers the common case of a crashed worker being restarted.
-
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
-        loop_thread = get_event_loop_thread()
-        if loop_thread is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(reap_dead_exports(), loop_thread.loop).result(60)
-        except Exception:
-            logger.exception("could not reap dead exports at worker start")
-
-
-broker.add_middleware(ReapDeadExportsAtBoot())
+# A starting worker fails the backups a dead predecessor left `creating`. The scheduler also
+# reaps periodically, for workers that die while others keep running; this covers the common
+# case of a crashed worker being restarted.
+run_at_worker_boot(reap_dead_exports, "reap dead exports")

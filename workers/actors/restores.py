@@ -7,19 +7,16 @@ database unchanged; a restore is never applied twice. While another worker holds
 restore, the message is retried later.
 """
 
-import asyncio
 import logging
-from typing import Any
 
 import dramatiq
-from dramatiq.asyncio import get_event_loop_thread
 
 from app.pipelines.restore import RestoreBusy, RestoreFailed, RestoreNotRunning, run_restore
 from app.pipelines.restore_reaper import reap_stale_restores
 from app.settings import get_settings
 from workers.actors.notifications import restore_finished
 from workers.broker import broker
-from workers.resources import get_context
+from workers.resources import get_context, run_at_worker_boot
 
 __all__ = ["broker", "reap_dead_restores", "restore_backup"]
 
@@ -66,17 +63,5 @@ async def reap_dead_restores() -> list[str]:
     return reaped
 
 
-class ReapDeadRestoresAtBoot(dramatiq.Middleware):
-    """A worker starting up settles what a dead predecessor left `in_progress`."""
-
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
-        loop_thread = get_event_loop_thread()
-        if loop_thread is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(reap_dead_restores(), loop_thread.loop).result(60)
-        except Exception:
-            logger.exception("could not reap dead restores at worker start")
-
-
-broker.add_middleware(ReapDeadRestoresAtBoot())
+# A worker starting up settles what a dead predecessor left `in_progress`.
+run_at_worker_boot(reap_dead_restores, "reap dead restores")

@@ -2,7 +2,7 @@
 
 import time
 
-from app.pipelines.step_clock import StepClock
+from app.pipelines.progress import StepClock
 
 
 def test_each_step_gets_its_own_time_in_the_order_first_entered() -> None:

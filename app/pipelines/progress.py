@@ -1,11 +1,13 @@
-"""How long each named step of a pipeline took, for its progress report.
+"""What every pipeline's progress report holds: tables done, bytes, and each step's time.
 
 An operator reading a finished restore's progress sees where the time went (the snapshot, the
 load, the index builds) without logs; the benchmark reads the same figures, exact to the
 millisecond, instead of guessing them from polling.
 """
 
+from dataclasses import dataclass, field
 from time import monotonic
+from typing import Any
 
 
 class StepClock:
@@ -31,10 +33,15 @@ class StepClock:
         return [{"step": step, "seconds": round(seconds, 3)} for step, seconds in totals.items()]
 
 
-class TimedSteps:
-    """For a progress record with a `clock`: setting `step` starts timing the new step."""
+@dataclass
+class PipelineProgress:
+    """The part of a progress report that exports and restores share. Setting `step` starts
+    timing the new step."""
 
-    clock: StepClock
+    tables_total: int = 0
+    tables_done: int = 0
+    bytes_read: int = 0  # uncompressed COPY bytes so far
+    clock: StepClock = field(default_factory=lambda: StepClock("start"))
 
     @property
     def step(self) -> str:
@@ -43,3 +50,15 @@ class TimedSteps:
     @step.setter
     def step(self, name: str) -> None:
         self.clock.enter(name)
+
+    def add_bytes(self, count: int) -> None:
+        self.bytes_read += count
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "tablesDone": self.tables_done,
+            "tablesTotal": self.tables_total,
+            "bytes": self.bytes_read,
+            "stepTimes": self.clock.times(),
+        }
