@@ -31,7 +31,7 @@ from app.db.engine import create_engine, session_factory, transaction
 from app.db.migrate import migrate
 from app.db.urls import with_database
 from app.pipelines.context import PipelineContext
-from app.pipelines.export import run_export
+from app.pipelines.export.pipeline import run_export
 from app.settings import Settings
 from app.storage import keys
 from app.storage.client import ObjectStore, create_client

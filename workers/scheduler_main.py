@@ -5,7 +5,7 @@ import logging
 import signal
 
 from app.pipelines.context import open_context
-from app.pipelines.restore_reaper import reap_stale_restores
+from app.pipelines.restore.reaper import reap_stale_restores
 from app.settings import Settings, get_settings
 from workers.scheduler import SchedulerDeps, run_forever
 

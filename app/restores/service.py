@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import AdminUser, RestoreOperation, SystemBackup
 from app.errors import BadUserInput, Conflict, NotFound, PreconditionFailed, WrongConfirmationCode
-from app.pipelines.restore_validate import plan_restore, read_manifest
+from app.pipelines.restore.validate import plan_restore, read_manifest
 from app.restores import repository
 from app.restores.confirmation import code_matches
 from app.settings import Settings

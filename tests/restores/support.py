@@ -14,7 +14,7 @@ from app.auth import service as auth_service
 from app.db.engine import transaction
 from app.db.models import AdminUser, RestoreOperation
 from app.pipelines.context import PipelineContext
-from app.pipelines.export import run_export
+from app.pipelines.export.pipeline import run_export
 from app.restores import repository, service
 from app.restores.confirmation import confirmation_code
 from app.tables.catalog import backup_scope, list_tables

@@ -8,7 +8,7 @@ import asyncpg
 import dramatiq
 
 from app.pipelines.context import PipelineContext
-from app.pipelines.restore_errors import WORKER_DIED
+from app.pipelines.restore.errors import WORKER_DIED
 from tests.conftest import GraphQLClient
 from tests.restores.scenario import SLOW_TABLE
 from tests.restores.support import (

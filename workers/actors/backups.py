@@ -12,7 +12,7 @@ import logging
 import dramatiq
 
 from app.backups.lifecycle import BackupNotCreating, reap_stale_backups
-from app.pipelines.export import ExportFailed, run_export
+from app.pipelines.export.pipeline import ExportFailed, run_export
 from app.settings import get_settings
 from workers.actors.notifications import backup_finished
 from workers.broker import broker

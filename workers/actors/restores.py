@@ -11,8 +11,13 @@ import logging
 
 import dramatiq
 
-from app.pipelines.restore import RestoreBusy, RestoreFailed, RestoreNotRunning, run_restore
-from app.pipelines.restore_reaper import reap_stale_restores
+from app.pipelines.restore.pipeline import (
+    RestoreBusy,
+    RestoreFailed,
+    RestoreNotRunning,
+    run_restore,
+)
+from app.pipelines.restore.reaper import reap_stale_restores
 from app.settings import get_settings
 from workers.actors.notifications import restore_finished
 from workers.broker import broker

@@ -3,9 +3,9 @@
 import asyncpg
 
 from app.archive.manifest import SequenceEntry
-from app.pipelines import restore_catalog as catalog
-from app.pipelines import restore_indexes
-from app.pipelines.restore_finalize import set_sequences
+from app.pipelines.restore import catalog
+from app.pipelines.restore import indexes as restore_indexes
+from app.pipelines.restore.finalize import set_sequences
 from tests.restores.scenario import TABLE_SETTINGS
 from tests.support.fixture_schema import create_fixture_schema
 

@@ -11,7 +11,7 @@ import pytest
 from app.backups.lifecycle import BackupNotCreating
 from app.db.locks import try_lock
 from app.pipelines.context import PipelineContext
-from app.pipelines.export import BackupBusy, ExportFailed, run_export
+from app.pipelines.export.pipeline import BackupBusy, ExportFailed, run_export
 from app.storage import keys
 from app.storage.client import ObjectStore
 from tests.support.pipeline import backup_row, create_backup_row

@@ -15,8 +15,8 @@ from app.backups.service import create_backup
 from app.db.engine import transaction
 from app.db.models import AdminUser, SystemBackup
 from app.pipelines.context import PipelineContext
-from app.pipelines.export import ExportFailed, run_export
-from app.pipelines.restore_errors import SnapshotFailed
+from app.pipelines.export.pipeline import ExportFailed, run_export
+from app.pipelines.restore.errors import SnapshotFailed
 from app.restores import lifecycle
 
 

@@ -9,7 +9,7 @@ import pytest
 from app.db.engine import transaction
 from app.errors import PreconditionFailed
 from app.pipelines.context import PipelineContext
-from app.pipelines.restore import RestoreFailed, run_restore
+from app.pipelines.restore.pipeline import RestoreFailed, run_restore
 from app.restores import repository
 from app.storage.client import ObjectStore
 from tests.restores.scenario import TABLE_SETTINGS
@@ -168,7 +168,7 @@ async def test_an_archive_in_a_copy_format_lifeboat_does_not_write_is_refused(
 async def test_a_restore_id_that_is_not_running_is_not_run(
     pipeline_context: PipelineContext,
 ) -> None:
-    from app.pipelines.restore import RestoreNotRunning
+    from app.pipelines.restore.pipeline import RestoreNotRunning
 
     with pytest.raises(RestoreNotRunning):
         await run_restore(pipeline_context, str(uuid.uuid4()))

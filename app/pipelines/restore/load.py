@@ -13,10 +13,10 @@ import asyncpg
 
 from app.archive.manifest import TableEntry
 from app.archive.reader import ArchiveCorrupted, read_object
-from app.pipelines.restore_errors import TableRestoreError
-from app.pipelines.restore_progress import RestoreProgress
-from app.pipelines.restore_stream import ArchiveStream
-from app.pipelines.restore_validate import RestorePlan
+from app.pipelines.restore.errors import TableRestoreError
+from app.pipelines.restore.progress import RestoreProgress
+from app.pipelines.restore.stream import ArchiveStream
+from app.pipelines.restore.validate import RestorePlan
 from app.storage.client import ObjectStore
 
 

@@ -10,10 +10,10 @@ import pytest
 
 from app.db import locks
 from app.pipelines.context import PipelineContext
-from app.pipelines.export import run_export
-from app.pipelines.restore import RestoreBusy, RestoreFailed, restore_lock, run_restore
-from app.pipelines.restore_errors import WORKER_DIED
-from app.pipelines.restore_reaper import NEVER_STARTED, UPLOADS_INTERRUPTED, reap_stale_restores
+from app.pipelines.export.pipeline import run_export
+from app.pipelines.restore.errors import WORKER_DIED
+from app.pipelines.restore.pipeline import RestoreBusy, RestoreFailed, restore_lock, run_restore
+from app.pipelines.restore.reaper import NEVER_STARTED, UPLOADS_INTERRUPTED, reap_stale_restores
 from app.restores import lifecycle
 from app.storage.client import ObjectStore
 from tests.restores.scenario import SLOW_ROWS, SLOW_TABLE

@@ -10,18 +10,18 @@ way its owner may, inside the restore's transaction, and puts it back as it was:
 - TRUNCATE, COPY, and ALTER SEQUENCE … RESTART + setval (transactional, unlike a bare setval).
 The pre-restore snapshot reads the tables with row_security off: a table that FORCEs row-level
 security needs BYPASSRLS (or a superuser). The restore's marker table needs CREATE on the
-database once (see restore_marker.py).
+database once (see marker.py).
 """
 
 from typing import TYPE_CHECKING
 
 import asyncpg
 
-from app.pipelines import restore_catalog as catalog
-from app.pipelines.restore_marker import marker_problem
+from app.pipelines.restore import catalog
+from app.pipelines.restore.marker import marker_problem
 
 if TYPE_CHECKING:
-    from app.pipelines.restore_validate import RestorePlan
+    from app.pipelines.restore.validate import RestorePlan
 
 
 async def privilege_problems(conn: asyncpg.Connection, plan: "RestorePlan") -> list[str]:

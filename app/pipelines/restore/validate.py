@@ -13,15 +13,15 @@ import asyncpg
 
 from app.archive.manifest import ColumnDef, Manifest, SequenceEntry, TableEntry
 from app.errors import PreconditionFailed
-from app.pipelines import restore_catalog as catalog
-from app.pipelines.restore_privileges import privilege_problems
+from app.pipelines.restore import catalog
+from app.pipelines.restore.privileges import privilege_problems
 from app.storage import keys
 from app.storage.client import ObjectStore
 from app.tables.catalog import TableInfo, list_tables
 from app.tables.introspect import copy_columns
 from app.tables.names import QualifiedName
 
-# What Lifeboat writes (export_tables.py says why not binary); nothing else was ever tested.
+# What Lifeboat writes (export/tables.py says why not binary); nothing else was ever tested.
 COPY_FORMATS = ("text",)
 
 

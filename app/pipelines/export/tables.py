@@ -10,7 +10,7 @@ domain was recreated. Measured again on the bench's app_events (no repeated stri
 1,029 MB → 325 MB at zstd 1, binary 1,152 MB → 370 MB (+14 %, more than pg_dump's whole
 dump with the other tables); binary would load it back faster (9.4 s against 12.9 s into an
 emptied table, no indexes), but jsonb, the costliest column to parse, is text inside binary
-COPY too. Text it is, with the session settings of export_snapshot.py pinned so every value
+COPY too. Text it is, with the session settings of snapshot.py pinned so every value
 prints (and parses back) the same whatever the server's configuration.
 """
 
@@ -22,7 +22,7 @@ import asyncpg
 
 from app.archive.manifest import ColumnDef, TableEntry
 from app.archive.writer import ArchiveObjectWriter, WrittenObject
-from app.pipelines.export_errors import TableExportError
+from app.pipelines.export.errors import TableExportError
 from app.tables.catalog import TableInfo
 from app.tables.names import quote_identifier, quoted_table
 

@@ -5,7 +5,7 @@ import asyncpg
 from app.backups.repository import get_by_backup_id
 from app.db.engine import transaction
 from app.pipelines.context import PipelineContext
-from app.pipelines.restore import run_restore
+from app.pipelines.restore.pipeline import run_restore
 from app.storage.client import ObjectStore
 from tests.restores.scenario import CHANGES, TABLE_SETTINGS
 from tests.restores.support import (

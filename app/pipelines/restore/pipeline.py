@@ -6,7 +6,7 @@ One connection to the target does it all: it holds the per-restore advisory lock
 a worker is alive on this restore), the target's exclusive lock (backups wait), and the one
 transaction from snapshot to COMMIT. When a worker dies, PostgreSQL ends that connection:
 the transaction rolls back and both locks go, so whoever takes the restore's lock next knows
-the outcome from the marker table alone (restore_marker.py).
+the outcome from the marker table alone (marker.py).
 """
 
 import asyncio
@@ -21,22 +21,22 @@ from app.db import locks
 from app.db.engine import transaction
 from app.db.models import SystemBackup
 from app.db.urls import asyncpg_dsn
-from app.pipelines import restore_marker as marker
 from app.pipelines.context import PipelineContext
-from app.pipelines.restore_errors import WORKER_DIED, describe_after_commit, describe_failure
-from app.pipelines.restore_finalize import (
+from app.pipelines.restore import marker
+from app.pipelines.restore.errors import WORKER_DIED, describe_after_commit, describe_failure
+from app.pipelines.restore.finalize import (
     restore_foreign_keys,
     restore_table_settings,
     set_sequences,
     verify,
 )
-from app.pipelines.restore_indexes import rebuild
-from app.pipelines.restore_load import load_tables
-from app.pipelines.restore_prepare import apply_session_settings, lock_tables, prepare
-from app.pipelines.restore_progress import RestoreProgress, with_heartbeat
-from app.pipelines.restore_snapshot import take_snapshot
-from app.pipelines.restore_uploads import put_back_uploads, verify_uploads
-from app.pipelines.restore_validate import plan_restore, read_manifest
+from app.pipelines.restore.indexes import rebuild
+from app.pipelines.restore.load import load_tables
+from app.pipelines.restore.prepare import apply_session_settings, lock_tables, prepare
+from app.pipelines.restore.progress import RestoreProgress, with_heartbeat
+from app.pipelines.restore.snapshot import take_snapshot
+from app.pipelines.restore.uploads import put_back_uploads, verify_uploads
+from app.pipelines.restore.validate import plan_restore, read_manifest
 from app.restores import lifecycle, repository
 from app.restores.errors import RestoreBusy, RestoreFailed, RestoreNotRunning
 from app.settings import Settings

@@ -6,8 +6,8 @@ import pytest
 
 from app.errors import PreconditionFailed
 from app.pipelines.context import PipelineContext
-from app.pipelines.restore import RestoreFailed, run_restore
-from tests.pipelines.test_restore_failures import unchecked_restore
+from app.pipelines.restore.pipeline import RestoreFailed, run_restore
+from tests.pipelines.restore.test_failures import unchecked_restore
 from tests.restores.scenario import CHANGES, TABLE_SETTINGS
 from tests.restores.support import (
     as_role,

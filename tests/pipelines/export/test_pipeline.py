@@ -9,7 +9,7 @@ import pytest
 from app.archive.uploads import iter_uploads
 from app.db.urls import with_database
 from app.pipelines.context import PipelineContext
-from app.pipelines.export import run_export
+from app.pipelines.export.pipeline import run_export
 from app.settings import Settings
 from app.storage import keys
 from app.storage.client import ObjectStore

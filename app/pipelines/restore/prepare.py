@@ -10,9 +10,9 @@ from dataclasses import dataclass, field, replace
 import asyncpg
 
 from app.archive.manifest import Manifest
-from app.pipelines import restore_catalog as catalog
-from app.pipelines import restore_indexes
-from app.pipelines.restore_validate import RestorePlan
+from app.pipelines.restore import catalog
+from app.pipelines.restore import indexes as restore_indexes
+from app.pipelines.restore.validate import RestorePlan
 from app.tables.names import quote_identifier, quoted_table
 
 

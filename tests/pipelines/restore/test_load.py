@@ -3,7 +3,7 @@
 import asyncpg
 
 from app.pipelines.context import PipelineContext
-from app.pipelines.restore import run_restore
+from app.pipelines.restore.pipeline import run_restore
 from tests.restores.scenario import CHANGES, TABLE_SETTINGS
 from tests.restores.support import completed_backup, database_state, request_restore
 from tests.support.fixture_schema import create_fixture_schema

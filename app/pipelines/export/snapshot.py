@@ -20,7 +20,7 @@ from asyncpg.transaction import Transaction
 
 from app.archive.manifest import ColumnDef, SequenceEntry
 from app.db.urls import asyncpg_dsn
-from app.pipelines.export_errors import SnapshotChanged, TableExportError, TableGone
+from app.pipelines.export.errors import SnapshotChanged, TableExportError, TableGone
 from app.settings import Settings
 from app.tables.catalog import EXCLUDED_SCHEMAS, TableInfo, backup_scope, list_tables
 from app.tables.introspect import copy_columns, list_sequences, row_security

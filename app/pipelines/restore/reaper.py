@@ -14,10 +14,10 @@ import asyncpg
 from app.db import locks
 from app.db.engine import transaction
 from app.db.models import RestoreOperation
-from app.pipelines import restore_marker as marker
 from app.pipelines.context import PipelineContext
-from app.pipelines.restore import connect, restore_lock
-from app.pipelines.restore_errors import UNCHANGED, WORKER_DIED
+from app.pipelines.restore import marker
+from app.pipelines.restore.errors import UNCHANGED, WORKER_DIED
+from app.pipelines.restore.pipeline import connect, restore_lock
 from app.restores import lifecycle, repository
 
 logger = logging.getLogger("lifeboat.restore")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from app.pipelines import restore_catalog as catalog
+from app.pipelines.restore import catalog
 from app.tables.names import quote_identifier
 
 

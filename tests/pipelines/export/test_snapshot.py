@@ -9,7 +9,7 @@ import pytest
 from app.backups import lifecycle
 from app.db.locks import lock_target_exclusive, unlock_target_exclusive
 from app.pipelines.context import PipelineContext
-from app.pipelines.export import run_export
+from app.pipelines.export.pipeline import run_export
 from app.settings import Settings
 from app.storage import keys
 from tests.support.pipeline import backup_row, create_backup_row

@@ -18,16 +18,16 @@ from app.db import locks
 from app.db.engine import transaction
 from app.db.models import SystemBackup
 from app.pipelines.context import PipelineContext
-from app.pipelines.export_errors import ExportFailed, describe_failure
-from app.pipelines.export_progress import ExportProgress, with_heartbeat
-from app.pipelines.export_snapshot import (
+from app.pipelines.export.errors import ExportFailed, describe_failure
+from app.pipelines.export.progress import ExportProgress, with_heartbeat
+from app.pipelines.export.snapshot import (
     SESSION_SETTINGS,
     Snapshot,
     connect,
     open_snapshot,
     read_sequences,
 )
-from app.pipelines.export_tables import COPY_FORMAT, export_table
+from app.pipelines.export.tables import COPY_FORMAT, export_table
 from app.storage import keys
 
 logger = logging.getLogger("lifeboat.export")

@@ -1,6 +1,6 @@
 """Finalize and verify steps, inside the restore's transaction, before COMMIT.
 
-finalize: sequences set from the manifest; indexes rebuilt (restore_indexes.py); foreign keys
+finalize: sequences set from the manifest; indexes rebuilt (indexes.py); foreign keys
 re-created (each validates every row, which is the foreign-key integrity check); triggers and
 row-level security put back exactly as they were. verify: row counts match the manifest,
 deferred constraints are checked now rather than at COMMIT, and the tables' state (RLS,
@@ -10,10 +10,10 @@ triggers, keys, indexes) reads back as it was before the restore.
 import asyncpg
 
 from app.archive.manifest import SequenceEntry
-from app.pipelines import restore_catalog as catalog
-from app.pipelines.restore_errors import BrokenReferences, StateMismatch
-from app.pipelines.restore_prepare import TargetState, read_state
-from app.pipelines.restore_validate import RestorePlan
+from app.pipelines.restore import catalog
+from app.pipelines.restore.errors import BrokenReferences, StateMismatch
+from app.pipelines.restore.prepare import TargetState, read_state
+from app.pipelines.restore.validate import RestorePlan
 from app.tables.names import QualifiedName, quote_identifier, quoted_table
 
 _TRIGGER_STATES = {

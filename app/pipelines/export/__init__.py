@@ -1,0 +1,1 @@
+"""The export pipeline: a `creating` backup → a verified archive in object storage."""
