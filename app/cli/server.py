@@ -1,0 +1,46 @@
+"""`lifeboat migrate|serve|scheduler`: the long-running processes and the schema they need."""
+
+import argparse
+
+from app.db.migrate import migrate
+from app.settings import get_settings
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    commands.add_parser(
+        "migrate", help="create Lifeboat's database if needed and migrate it"
+    ).set_defaults(run=_run_migrate)
+    serve = commands.add_parser("serve", help="run the API with uvicorn")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    serve.set_defaults(run=_run_serve)
+    commands.add_parser(
+        "scheduler", help="fire backup schedules (runs until SIGTERM)"
+    ).set_defaults(run=_run_scheduler)
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    migrate(get_settings().database_url)
+    return 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="info",
+    )
+    return 0
+
+
+def _run_scheduler(args: argparse.Namespace) -> int:
+    from workers.scheduler_main import main as run_scheduler
+
+    migrate(get_settings().database_url)  # the schedules must exist before the first tick
+    run_scheduler()
+    return 0
