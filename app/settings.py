@@ -1,11 +1,13 @@
 """The one settings object: every knob comes from a LIFEBOAT_* environment variable."""
 
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.crypto.errors import InvalidKey
+from app.crypto.keyring import KeyRing
 from app.db.urls import with_database
 
 DEV_SECRET_KEY = "lifeboat-dev-secret-key-change-me"
@@ -14,7 +16,10 @@ DEV_S3_SECRET_KEY = "lifeboat-dev-secret"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LIFEBOAT_", extra="ignore")
+    # hide_input_in_errors: a rejected setting may be a key; an error must never print it.
+    model_config = SettingsConfigDict(
+        env_prefix="LIFEBOAT_", extra="ignore", hide_input_in_errors=True
+    )
 
     env: str = "dev"
     database_url: str = "postgresql://root@127.0.0.1:5432/lifeboat"
@@ -34,6 +39,12 @@ class Settings(BaseSettings):
     s3_bucket: str = "lifeboat-backups"
     uploads_bucket: str = "app-uploads"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    # Encryption at rest (README "Encryption"): base64 of 32 bytes; older keys only open.
+    encryption_key: SecretStr = SecretStr("")
+    encryption_old_keys: SecretStr = SecretStr("")
+    # "off" runs without encrypting new backups (explicitly, in production); "on" or unset:
+    # encrypt whenever a key is set.
+    encryption: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     cors_origins: str = ""
@@ -93,6 +104,39 @@ class Settings(BaseSettings):
         if self.webhook_url_list and not self.webhook_secret.get_secret_value():
             raise ValueError("LIFEBOAT_WEBHOOK_URLS needs LIFEBOAT_WEBHOOK_SECRET to sign them")
         return self
+
+    @field_validator("encryption")
+    @classmethod
+    def _on_or_off(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("", "on", "off"):
+            raise ValueError("must be 'on' or 'off'")
+        return value
+
+    @model_validator(mode="after")
+    def _encryption_keys(self) -> "Settings":
+        try:
+            keyring = self.keyring  # parses every key once, here, so a bad one stops start-up
+        except InvalidKey as error:
+            raise ValueError(f"LIFEBOAT_ENCRYPTION_KEY / _OLD_KEYS: {error}") from None
+        if not keyring.enabled and self.encryption != "off":
+            if self.encryption == "on":
+                raise ValueError("LIFEBOAT_ENCRYPTION=on needs LIFEBOAT_ENCRYPTION_KEY")
+            if self.env == "production":
+                raise ValueError(
+                    "LIFEBOAT_ENCRYPTION_KEY must be set in production (`lifeboat keys "
+                    "generate` makes one), or LIFEBOAT_ENCRYPTION=off to run without encryption"
+                )
+        return self
+
+    @cached_property
+    def keyring(self) -> KeyRing:
+        """The key-encryption keys; `enabled` says whether new backups are encrypted."""
+        return KeyRing.from_text(
+            self.encryption_key.get_secret_value(),
+            self.encryption_old_keys.get_secret_value(),
+            enabled=self.encryption != "off",
+        )
 
     @property
     def demo_database_url(self) -> str:

@@ -4,6 +4,7 @@ Environment variables are set before any app module reads settings, so the broke
 worker resources and the app all see this run's databases, buckets and queues.
 """
 
+import base64
 import os
 import uuid
 
@@ -16,6 +17,11 @@ os.environ["LIFEBOAT_UPLOADS_BUCKET"] = f"lbtest-{_RUN}-uploads"
 os.environ["LIFEBOAT_QUEUE_PREFIX"] = f"lbtest_{_RUN}_"
 os.environ.setdefault("LIFEBOAT_BROKER_URL", "redis://127.0.0.1:6379/0")
 os.environ["LIFEBOAT_HEARTBEAT_SECONDS"] = "1"
+# Every test runs with encryption at rest on, as production must; tests of plain archives or
+# of other keys build their own Settings.
+os.environ["LIFEBOAT_ENCRYPTION_KEY"] = base64.b64encode(os.urandom(32)).decode()
+os.environ.pop("LIFEBOAT_ENCRYPTION_OLD_KEYS", None)
+os.environ.pop("LIFEBOAT_ENCRYPTION", None)
 
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
 from typing import Any  # noqa: E402

@@ -7,10 +7,10 @@ import argparse
 import logging
 import sys
 
-from app.cli import admin, server
+from app.cli import admin, keys, server
 
 # Each module adds its subcommands and sets `run` (args → exit code) on each parser.
-GROUPS = [admin, server]
+GROUPS = [admin, keys, server]
 
 
 def _parser() -> argparse.ArgumentParser:

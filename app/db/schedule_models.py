@@ -65,8 +65,10 @@ class Webhook(Base):
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     url: Mapped[str] = mapped_column(Text)
-    # Kept readable: it signs every delivery (the receiver holds the same secret).
+    # Sealed under the encryption key whose id is secret_key_id (app/notifications/secrets.py);
+    # stored as it is only while encryption is off (secret_key_id NULL).
     secret: Mapped[str] = mapped_column(Text)
+    secret_key_id: Mapped[str | None] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSONB)
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     description: Mapped[str | None] = mapped_column(Text)

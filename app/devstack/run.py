@@ -16,6 +16,7 @@ from types import FrameType
 from pydantic import ValidationError
 
 from app.devstack import preflight, prepare
+from app.devstack.devkey import ensure_dev_key
 from app.devstack.programs import BIN, api_url, programs
 from app.devstack.seaweed import SeaweedProcess, s3_accepts_keys
 from app.devstack.supervisor import Supervisor
@@ -47,6 +48,8 @@ def main() -> int:
     except preflight.Unavailable as missing:
         print(missing, file=sys.stderr)
         return 1
+    # Only once nothing stops the stack: a refused start creates nothing.
+    settings = ensure_dev_key(settings)
 
     stopping = threading.Event()
     supervising = threading.Event()

@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import transaction
 from app.db.schedule_models import NotificationDelivery
+from app.errors import PreconditionFailed
 from app.notifications import repository, signing
+from app.notifications import secrets as webhook_secrets
 from app.notifications.email import send_email
 from app.settings import Settings
 
@@ -99,7 +101,10 @@ async def _webhook_secret(
     if row.webhook_id is not None:
         hook = await repository.get_webhook(session, row.webhook_id)
         if hook is not None and hook.enabled:
-            return hook.secret
+            try:
+                return webhook_secrets.reveal(settings.keyring, hook)
+            except PreconditionFailed as error:  # its key is not configured, or it was altered
+                raise DeliveryFailed(f"cannot sign the delivery: {error}") from error
     elif row.destination in settings.webhook_url_list:
         return settings.webhook_secret.get_secret_value()
     # Deleted or disabled since the event: retrying cannot help.

@@ -9,6 +9,7 @@ calling them twice for the same outcome sends nothing twice.
 import secrets
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,11 +17,13 @@ from urllib.parse import urlsplit
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.backups.repository import get_by_backup_id
+from app.crypto.keyring import KeyRing
 from app.db.engine import transaction
 from app.db.models import RestoreOperation
 from app.db.schedule_models import NotificationDelivery, Webhook
 from app.errors import BadUserInput, NotFound
 from app.notifications import events, repository
+from app.notifications import secrets as webhook_secrets
 from app.settings import Settings
 
 Enqueue = Callable[[str], Any]
@@ -117,27 +120,37 @@ def _check_events(wanted: list[str] | None) -> list[str]:
     return sorted(set(wanted))
 
 
+@dataclass(frozen=True)
+class CreatedWebhook:
+    hook: Webhook
+    secret: str  # shown once to whoever created it; stored sealed
+
+
 async def create_webhook(
     session: AsyncSession,
+    keyring: KeyRing,
     url: str,
     event_names: list[str] | None = None,
     secret: str | None = None,
     description: str | None = None,
-) -> Webhook:
+) -> CreatedWebhook:
     """A new webhook; without a secret one is generated (the caller shows it once)."""
     if secret is not None and len(secret) < 16:
         raise BadUserInput("a webhook secret must be at least 16 characters")
+    secret = secret or secrets.token_urlsafe(32)
+    # The id is chosen here, not by the database: the sealed secret is bound to it.
     hook = Webhook(
+        id=uuid.uuid4(),
         url=_check_url(url),
         events=_check_events(event_names),
-        secret=secret or secrets.token_urlsafe(32),
         description=description,
         enabled=True,
     )
+    webhook_secrets.store(keyring, hook, secret)
     session.add(hook)
     await session.flush()
     await session.refresh(hook)
-    return hook
+    return CreatedWebhook(hook, secret)
 
 
 async def set_webhook_enabled(

@@ -22,7 +22,9 @@ def free_port() -> int:
 async def stack_env(tmp_path: Path) -> AsyncIterator[dict[str, str]]:
     """The test run's environment without a target (so the demo is made), all names unique."""
     name = f"lbtest_dev{uuid.uuid4().hex[:8]}"
-    env = {k: v for k, v in os.environ.items() if k != "LIFEBOAT_TARGET_DATABASE_URL"}
+    # No target (the demo is made) and no key (the dev key is made), as for a newcomer.
+    unset = ("LIFEBOAT_TARGET_DATABASE_URL", "LIFEBOAT_ENCRYPTION_KEY")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         LIFEBOAT_PORT=str(free_port()),
         LIFEBOAT_S3_ENDPOINT=f"127.0.0.1:{free_port()}",

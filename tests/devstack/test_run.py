@@ -16,6 +16,7 @@ import psutil
 import pytest
 from minio import Minio
 
+from app.crypto.keyring import key_id, parse_key
 from app.devstack.programs import WORKER_READY
 from app.devstack.seaweed import port_answers, split_endpoint
 from tests.support.worker import wait_for
@@ -117,6 +118,14 @@ async def test_make_run_starts_everything_restarts_a_dead_worker_and_stops_clean
     url = f"http://127.0.0.1:{port}/graphql"
     assert ready.startswith(f"ready: {url} ")
     assert "lifeboat admin create" in ready
+
+    # No key was set: a dev key was made for the stack, its owner's alone, and the log says
+    # what losing it means.
+    key_file = Path(stack_env["LIFEBOAT_DEVSTACK_DIR"]) / "encryption.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    dev_key_id = key_id(parse_key(key_file.read_text()))
+    assert f"created a dev encryption key {dev_key_id}" in stack.log.read_text()
+    assert "losing a key loses every backup made with it" in stack.log.read_text()
 
     # SeaweedFS was started by the stack itself, in the folder it was given.
     weed = stack.child("weed")

@@ -120,7 +120,7 @@ async def test_a_receiver_that_stays_down_fails_the_delivery_not_the_backup(
     monkeypatch.setattr(quick_retries, "notification_max_attempts", 3)
     receiver.fail_first = 1000
     async with transaction(ctx.sessions) as session:
-        await service.create_webhook(session, receiver.url)
+        await service.create_webhook(session, ctx.settings.keyring, receiver.url)
     backup_id = await add_backup(ctx, datetime.now(UTC))
 
     await notify_backup(ctx, backup_id)
@@ -141,7 +141,7 @@ async def test_events_go_only_to_webhooks_subscribed_to_them_and_to_configured_u
     monkeypatch.setattr(settings, "webhook_urls", receiver.url + "?from=config")
     monkeypatch.setattr(settings, "webhook_secret", SecretStr("configured-secret-0123456789"))
     async with transaction(ctx.sessions) as session:
-        await service.create_webhook(session, receiver.url, ["backup.failed"])
+        await service.create_webhook(session, ctx.settings.keyring, receiver.url, ["backup.failed"])
         admin = await ensure_admin(session, "restorer@test.local")
         backup_id = await add_backup(ctx, datetime.now(UTC))
     async with transaction(ctx.sessions) as session:

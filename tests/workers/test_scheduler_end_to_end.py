@@ -40,7 +40,9 @@ async def test_scheduled_backup_completes_notifies_and_triggers_retention(
         "CREATE TABLE meals (id int); INSERT INTO meals SELECT generate_series(1, 50)"
     )
     async with transaction(ctx.sessions) as session:
-        hook = await notifications.create_webhook(session, receiver.url, ["backup.completed"])
+        hook = await notifications.create_webhook(
+            session, ctx.settings.keyring, receiver.url, ["backup.completed"]
+        )
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     schedule = await add_schedule(
         ctx, cron="* * * * *", created_at=now - timedelta(days=3), next_run_at=now, keep_last=1

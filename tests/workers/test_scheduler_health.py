@@ -48,7 +48,9 @@ async def test_failing_storage_check_records_a_failed_backup_and_notifies(
 
     ctx = automation
     async with transaction(ctx.sessions) as session:
-        hook = await notifications.create_webhook(session, receiver.url, ["backup.failed"])
+        hook = await notifications.create_webhook(
+            session, ctx.settings.keyring, receiver.url, ["backup.failed"]
+        )
     schedule = await add_schedule(
         ctx, cron="0 2 * * *", created_at=DUE - timedelta(days=1), next_run_at=DUE
     )

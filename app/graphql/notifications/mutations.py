@@ -16,10 +16,15 @@ class NotificationMutations:
         self, info: strawberry.Info[Context, None], input: CreateWebhookInput
     ) -> CreatedWebhook:
         async with transaction(info.context.state.sessions) as session:
-            row = await service.create_webhook(
-                session, input.url, input.events, input.secret, input.description
+            created = await service.create_webhook(
+                session,
+                info.context.state.settings.keyring,
+                input.url,
+                input.events,
+                input.secret,
+                input.description,
             )
-        return CreatedWebhook(webhook=Webhook.from_row(row), secret=row.secret)
+        return CreatedWebhook(webhook=Webhook.from_row(created.hook), secret=created.secret)
 
     @strawberry.mutation(description="Pause or resume a webhook.")
     async def set_webhook_enabled(
