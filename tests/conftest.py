@@ -89,7 +89,8 @@ async def _recreate_database(url: str) -> None:
         await admin.close()
 
 
-async def _drop_database(url: str) -> None:
+async def drop_database(url: str) -> None:
+    """Drop the URL's database if it exists, whoever is connected to it."""
     name = url.rsplit("/", 1)[1]
     admin = await asyncpg.connect(ADMIN_URL)
     try:
@@ -107,8 +108,8 @@ async def databases(settings: Settings, services: None) -> AsyncIterator[None]:
 
     await asyncio.to_thread(migrate, settings.database_url)
     yield
-    await _drop_database(settings.database_url)
-    await _drop_database(settings.target_database_url)
+    await drop_database(settings.database_url)
+    await drop_database(settings.target_database_url)
 
 
 @pytest.fixture(scope="session")

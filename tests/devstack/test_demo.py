@@ -11,19 +11,14 @@ from app.db.urls import with_database
 from app.devstack.demo import demo_uploads, ensure_demo_database, ensure_demo_uploads
 from app.settings import Settings
 from app.storage.client import ObjectStore, create_client
-
-ADMIN_URL = "postgresql://root@127.0.0.1:5432/postgres"
+from tests.conftest import ADMIN_URL, drop_database
 
 
 @pytest.fixture
 async def demo_url(settings: Settings) -> AsyncIterator[str]:
     url = with_database(ADMIN_URL, f"lbtest_demo_{uuid.uuid4().hex[:8]}")
     yield url
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(url)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from app.notifications import service
 from app.notifications.signing import verify
 from app.pipelines.context import PipelineContext
 from app.settings import Settings
-from tests.conftest import ADMIN_URL, GraphQLClient
+from tests.conftest import GraphQLClient, drop_database
 from tests.notifications.test_webhooks import CREATE_HOOK, notify_backup, settled
 from tests.support.automation import Receiver, add_backup
 from tests.support.worker import wait_for
@@ -80,11 +80,7 @@ async def database_at_0002(settings: Settings, databases: None) -> AsyncIterator
     await create_database_if_missing(url)
     await asyncio.to_thread(command.upgrade, alembic_config(url), "0002")
     yield url
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(url)
 
 
 async def test_the_migration_seals_secrets_stored_in_plain_text(

@@ -12,18 +12,14 @@ from app.auth.service import SYSTEM_ACCOUNT_EMAIL
 from app.db.migrate import alembic_config, migrate
 from app.db.urls import with_database
 from app.settings import Settings
-from tests.conftest import ADMIN_URL
+from tests.conftest import drop_database
 
 
 @pytest.fixture
 async def fresh_database(settings: Settings, databases: None) -> AsyncIterator[str]:
     url = with_database(settings.database_url, settings.database_url.rsplit("/", 1)[1] + "_seed")
     yield url
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    await drop_database(url)
 
 
 async def test_seed_schedules_and_system_account_exist_after_migrating(fresh_database: str) -> None:
