@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# npm projects: GraphiQL's browser files (served by the app) and the GraphQL over HTTP audit.
-NODE_DIRS := app/graphql/graphiql tests/graphql/http_audit
+# npm projects: GraphiQL's and the dashboard's browser files (served by the app), and the GraphQL
+# over HTTP audit.
+NODE_DIRS := app/graphql/graphiql app/dashboard tests/graphql/http_audit
 NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
-# `make test` renders GraphiQL in headless Chromium; as root on Debian it installs it when missing.
+# `make test` drives GraphiQL and the dashboard in headless Chromium (Selenium through Debian's
+# chromedriver); as root on Debian it installs both when missing.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: install run test lint schema schema-check bench clean chromium
@@ -25,9 +27,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP) $(NODE_STAMPS)
 
 chromium:
-	@command -v chromium >/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
-		$(SUDO) apt-get install -y -q chromium || \
-		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y -q chromium chromium-driver || \
+		{ $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver; }; }
 
 run: install
 	$(BIN)/python -m app.devstack.run

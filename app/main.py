@@ -1,4 +1,5 @@
-"""The Starlette application: resources opened in the lifespan, GraphQL at /graphql."""
+"""The Starlette application: resources opened in the lifespan, GraphQL at /graphql, the
+dashboard at /."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route, WebSocketRoute
 
+from app.dashboard import assets as dashboard_assets
 from app.db.engine import create_engine, session_factory
 from app.db.urls import asyncpg_dsn
 from app.graphql.graphiql import assets as graphiql_assets
@@ -59,6 +61,8 @@ def create_app(settings: Settings | None = None, jobs: Jobs | None = None) -> St
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql_app),
         Route(graphiql_assets.STATIC_PREFIX + "/{name}", graphiql_assets.asset),
+        Route("/", dashboard_assets.home),
+        Route(dashboard_assets.STATIC_PREFIX + "/{name:path}", dashboard_assets.asset),
         *ops_routes(),
     ]
     middleware = [

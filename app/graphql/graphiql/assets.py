@@ -3,7 +3,9 @@
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, Response
+
+from app.http.browser_pages import content_security_policy, file_response, html_page
 
 HERE = Path(__file__).parent
 NODE_MODULES = HERE / "node_modules"
@@ -19,40 +21,17 @@ ASSETS: dict[str, Path] = {
     "lifeboat.css": HERE / "lifeboat.css",
 }
 
-# Everything comes from this server: the page works offline and cannot leak to third parties.
 # GraphiQL injects inline styles and embeds its fonts as data: URLs.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "font-src 'self' data:",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-    ]
+CONTENT_SECURITY_POLICY = content_security_policy(
+    style_src="'self' 'unsafe-inline'", font_src="'self' data:"
 )
-SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff"}
 
 
 def page() -> HTMLResponse:
     """The GraphiQL page for a browser's GET /graphql."""
-    return HTMLResponse(
-        (HERE / "page.html").read_text(encoding="utf-8"),
-        headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY, **SECURITY_HEADERS},
-    )
+    return html_page(HERE / "page.html", CONTENT_SECURITY_POLICY)
 
 
 async def asset(request: Request) -> Response:
     """GET /graphiql/static/{name}: one of ASSETS."""
-    path = ASSETS.get(request.path_params["name"])
-    if path is None:
-        return PlainTextResponse("Not Found", status_code=404)
-    if not path.is_file():
-        return PlainTextResponse(
-            f"GraphiQL's files are not installed ({path.name}): run `make install`",
-            status_code=503,
-        )
-    return FileResponse(path, headers=SECURITY_HEADERS)
+    return file_response(ASSETS.get(request.path_params["name"]), "GraphiQL")

@@ -1,0 +1,1 @@
+"""The admin dashboard at `/`: a thin browser client of the GraphQL API, served offline."""

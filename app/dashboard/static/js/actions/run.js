@@ -1,0 +1,17 @@
+// The one way actions call the API: the error, if any, lands in the state for the view to show.
+import { asApiError } from "../api/errors.js";
+import { update } from "../store.js";
+
+/**
+ * Await `work()`; on failure hand the ApiError to `onError(state, error)`. Returns the result,
+ * or undefined when it failed.
+ */
+export async function attempt(work, onError) {
+  try {
+    return await work();
+  } catch (failure) {
+    const error = asApiError(failure);
+    update((state) => onError(state, error));
+    return undefined;
+  }
+}

@@ -1,0 +1,99 @@
+// Schedules: list, enable/disable, create, edit, delete. The API validates cron, time zone and
+// tables; its message is shown as it comes.
+import { request } from "../api/client.js";
+import {
+  CREATE_SCHEDULE,
+  DELETE_SCHEDULE,
+  SCHEDULES,
+  SET_SCHEDULE_ENABLED,
+  UPDATE_SCHEDULE,
+} from "../api/documents.js";
+import { update } from "../store.js";
+import { attempt } from "./run.js";
+
+const RULES = ["keepLast", "keepDaily", "keepWeekly", "keepMonthly"];
+
+export async function loadSchedules() {
+  const data = await attempt(
+    () => request(SCHEDULES),
+    (s, error) => {
+      s.schedules.error = error;
+    }
+  );
+  if (!data) return;
+  update((s) => {
+    s.schedules.items = data.schedules;
+    s.schedules.error = null;
+  });
+}
+
+/** Open the form: `id` of a schedule to edit, or "new". */
+export function editSchedule(id) {
+  update((s) => {
+    s.schedules.editing = id;
+    s.schedules.formError = null;
+  });
+}
+
+export async function setEnabled(id, enabled) {
+  const data = await attempt(
+    () => request(SET_SCHEDULE_ENABLED, { id, enabled }),
+    (s, error) => {
+      s.schedules.error = error;
+    }
+  );
+  if (data) loadSchedules();
+}
+
+export async function deleteSchedule(id) {
+  const data = await attempt(
+    () => request(DELETE_SCHEDULE, { id }),
+    (s, error) => {
+      s.schedules.error = error;
+    }
+  );
+  if (data) loadSchedules();
+}
+
+/** Send the form: createSchedule for "new", else updateSchedule with every field. */
+export async function saveSchedule(form, id) {
+  const input = scheduleInput(new FormData(form));
+  const [document, variables] =
+    id === "new" ? [CREATE_SCHEDULE, { input }] : [UPDATE_SCHEDULE, { input: { id, ...input } }];
+  update((s) => {
+    s.schedules.busy = true;
+  });
+  const data = await attempt(
+    () => request(document, variables),
+    (s, error) => {
+      s.schedules.formError = error;
+      s.schedules.busy = false;
+    }
+  );
+  if (!data) return;
+  update((s) => {
+    s.schedules.editing = null;
+    s.schedules.formError = null;
+    s.schedules.busy = false;
+  });
+  loadSchedules();
+}
+
+function scheduleInput(fields) {
+  const tables = (fields.get("tables") || "")
+    .split("\n")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const retention = {};
+  for (const rule of RULES) retention[rule] = Number(fields.get(rule) || 0);
+  return {
+    name: fields.get("name").trim(),
+    cron: fields.get("cron").trim(),
+    timezone: fields.get("timezone").trim(),
+    backupType: fields.get("backupType"),
+    tables: tables.length ? tables : null,
+    description: fields.get("description").trim() || null,
+    enabled: fields.get("enabled") === "on",
+    retention,
+  };
+}

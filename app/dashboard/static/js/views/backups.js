@@ -1,0 +1,53 @@
+// The backups list: status, type, tables, size, duration, who; each completed one restorable.
+import { html, nothing } from "../../vendor/lit-html/lit-html.js";
+import { repeat } from "../../vendor/lit-html/directives/repeat.js";
+import { loadBackups } from "../actions/backups.js";
+import { openRestore } from "../actions/restore.js";
+import { bytes, elapsed, seconds, when, who } from "../format.js";
+import { createBackupForm } from "./create-backup.js";
+import { badge, errorBox } from "./parts.js";
+
+function tables(backup) {
+  const names = backup.tablesIncluded;
+  if (!names.length) return "—";
+  const shown = names.slice(0, 3).join(", ");
+  return html`<span title=${names.join("\n")}>${names.length} · ${shown}${names.length > 3 ? "…" : ""}</span>`;
+}
+
+function row(backup) {
+  const restorable = backup.status === "COMPLETED" && !backup.deletedAt;
+  return html`<tr data-backup-id=${backup.backupId}>
+    <td><code>${backup.backupId}</code>${backup.description ? html`<div class="note">${backup.description}</div>` : nothing}</td>
+    <td>${badge(backup.status)}${backup.deletedAt ? html` <span class="badge deleted">deleted</span>` : nothing}
+      ${backup.errorMessage ? html`<div class="note failed">${backup.errorMessage}</div>` : nothing}</td>
+    <td>${backup.type.toLowerCase()}</td>
+    <td>${tables(backup)}</td>
+    <td class="number">${bytes(backup.sizeBytes)}</td>
+    <td class="number">${seconds(elapsed(backup.createdAt, backup.completedAt))}</td>
+    <td>${when(backup.createdAt)}</td>
+    <td>${who(backup.createdBy)}</td>
+    <td>${restorable
+      ? html`<button class="restore" @click=${() => openRestore(backup.backupId)}>Restore…</button>`
+      : nothing}</td>
+  </tr>`;
+}
+
+export function backupsView(state) {
+  const list = state.backups;
+  return html`<section class="backups">
+    ${createBackupForm(state)}
+    <div class="toolbar">
+      <h2>Backups</h2>
+      <button @click=${loadBackups} ?disabled=${list.loading}>Refresh</button>
+    </div>
+    ${errorBox(list.error)}
+    <table class="list" id="backups-table">
+      <thead><tr>
+        <th>Backup</th><th>Status</th><th>Type</th><th>Tables</th><th>Size</th>
+        <th>Duration</th><th>Created</th><th>By</th><th></th>
+      </tr></thead>
+      <tbody>${repeat(list.items, (backup) => backup.backupId, row)}</tbody>
+    </table>
+    ${list.items.length || list.loading ? nothing : html`<p class="empty">No backups.</p>`}
+  </section>`;
+}

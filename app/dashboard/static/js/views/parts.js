@@ -1,0 +1,44 @@
+// Small pieces every view uses: the API's errors, progress bars, status badges.
+import { html, nothing } from "../../vendor/lit-html/lit-html.js";
+import { bytes, count, seconds, status } from "../format.js";
+
+/** Every error the API returned, each with its code and message. */
+export function errorBox(error) {
+  if (!error) return nothing;
+  const problems = error.problems || [{ code: null, message: error.message }];
+  return html`<div class="error" role="alert">
+    ${problems.map(
+      (problem) =>
+        html`<p>${problem.code ? html`<code>${problem.code}</code> ` : nothing}${problem.message}</p>`
+    )}
+  </div>`;
+}
+
+export function badge(value) {
+  return html`<span class="badge ${(value || "").toLowerCase()}">${status(value)}</span>`;
+}
+
+const FINISHED = new Set(["COMPLETED", "FAILED"]);
+
+/** A bar for a backup's or restore's `progress` (JobProgress), full once the job completed. */
+export function progressBar(item) {
+  const progress = item.progress || {};
+  const done = item.status === "COMPLETED";
+  const percent = done ? 100 : progress.percent;
+  const known = percent !== null && percent !== undefined;
+  const facts = [
+    progress.step && `step ${progress.step}`,
+    progress.currentTable && `table ${progress.currentTable}`,
+    progress.tablesTotal ? `${count(progress.tablesDone)}/${count(progress.tablesTotal)} tables` : null,
+    progress.rowsDone ? `${count(progress.rowsDone)} rows` : null,
+    progress.bytesDone ? bytes(progress.bytesDone) : null,
+    !FINISHED.has(item.status) && progress.etaSeconds ? `about ${seconds(progress.etaSeconds)} left` : null,
+  ].filter(Boolean);
+  return html`<div class="progress">
+    ${known
+      ? html`<progress max="100" .value=${percent}>${Math.round(percent)}%</progress>
+          <span class="percent">${Math.round(percent)}%</span>`
+      : html`<progress></progress>`}
+    <span class="facts">${facts.join(" · ")}</span>
+  </div>`;
+}

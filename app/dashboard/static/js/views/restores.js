@@ -1,0 +1,45 @@
+// Restore history: who restored what, when, the outcome, and the snapshot that undoes it.
+import { html, nothing } from "../../vendor/lit-html/lit-html.js";
+import { repeat } from "../../vendor/lit-html/directives/repeat.js";
+import { openRestore } from "../actions/restore.js";
+import { loadRestores } from "../actions/restores.js";
+import { count, elapsed, seconds, when, who } from "../format.js";
+import { badge, errorBox } from "./parts.js";
+
+function records(operation) {
+  const entries = Object.entries(operation.recordsCount || {});
+  if (!entries.length) return "—";
+  return entries.map(([name, rows]) => html`<div>${name}: ${count(rows)}</div>`);
+}
+
+function row(operation) {
+  return html`<tr data-restore-id=${operation.id}>
+    <td>${when(operation.startedAt)}</td>
+    <td><code>${operation.backupId}</code></td>
+    <td>${badge(operation.status)}${operation.errorLog ? html`<div class="note failed">${operation.errorLog}</div>` : nothing}</td>
+    <td>${records(operation)}</td>
+    <td class="number">${seconds(elapsed(operation.startedAt, operation.completedAt))}</td>
+    <td>${who(operation.initiatedBy)}</td>
+    <td>${operation.preRestoreBackupId
+      ? html`<code>${operation.preRestoreBackupId}</code>
+          <button class="link" @click=${() => openRestore(operation.preRestoreBackupId)}>undo…</button>`
+      : "—"}</td>
+  </tr>`;
+}
+
+export function restoresView(state) {
+  const list = state.restores;
+  return html`<section class="restores">
+    <div class="toolbar">
+      <h2>Restore history</h2>
+      <button @click=${loadRestores} ?disabled=${list.loading}>Refresh</button>
+    </div>
+    ${errorBox(list.error)}
+    <table class="list" id="restores-table">
+      <thead><tr><th>Started</th><th>Backup</th><th>Status</th><th>Rows restored</th>
+        <th>Duration</th><th>By</th><th>Pre-restore snapshot</th></tr></thead>
+      <tbody>${repeat(list.items, (operation) => operation.id, row)}</tbody>
+    </table>
+    ${list.items.length || list.loading ? nothing : html`<p class="empty">No restores yet.</p>`}
+  </section>`;
+}
