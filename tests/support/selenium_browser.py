@@ -6,6 +6,7 @@ the page's CSP does not apply to) and every network request (Chrome's performanc
 """
 
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -99,7 +100,9 @@ def dashboard_browser(base_url: str, profile: Path) -> Iterator[Dashboard]:
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     chromedriver = shutil.which("chromedriver")
     assert chromedriver, "chromedriver is missing: `make test` installs it (chromium-driver)"
-    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
+    # Times on the page are the browser's local time: UTC here, whatever the machine's zone.
+    service = Service(chromedriver, env={**os.environ, "TZ": "UTC"})
+    driver = webdriver.Chrome(options=options, service=service)
     try:
         driver.execute_cdp_cmd(
             "Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_CSP_VIOLATIONS}

@@ -1,0 +1,54 @@
+"""Retention dry runs and webhooks in the dashboard, against the real API."""
+
+from datetime import UTC, datetime, timedelta
+
+from app.backups import repository
+from app.pipelines.context import PipelineContext
+from tests.support.automation import add_backup, add_schedule
+from tests.support.selenium_browser import Dashboard
+
+
+async def test_a_retention_dry_run_lists_what_would_go_and_why_the_rest_stays(
+    dashboard: Dashboard, admin_token: str, automation: PipelineContext
+) -> None:
+    now = datetime.now(UTC)
+    schedule = await add_schedule(
+        automation, name="keep-one", cron="0 2 * * *", next_run_at=now, keep_last=1
+    )
+    metadata = {"scheduleId": str(schedule.id)}
+    old = await add_backup(automation, now - timedelta(days=2), metadata=metadata)
+    new = await add_backup(automation, now - timedelta(days=1), metadata=metadata)
+
+    dashboard.open(f"#token={admin_token}")
+    dashboard.find("[data-tab=retention]").click()
+    dashboard.find("#retention-form option")
+    dashboard.find("#retention-form button[type=submit]").click()
+    report = dashboard.wait_for_text("#retention-report", "would be deleted")
+    assert "Schedule keep-one: 1 would be deleted" in report, report
+    lines = {line.split()[0]: line for line in report.splitlines() if line.startswith("bk_")}
+    assert "would be deleted" in lines[old], report
+    assert "kept: last" in lines[new], report
+    # A dry run deletes nothing.
+    async with automation.sessions() as session:
+        assert await repository.get_by_backup_id(session, old) is not None
+
+
+def test_a_webhook_is_added_with_its_secret_shown_once_then_paused(
+    dashboard: Dashboard, admin_token: str, automation: PipelineContext
+) -> None:
+    dashboard.open(f"#token={admin_token}")
+    dashboard.find("[data-tab=webhooks]").click()
+    dashboard.find("#webhook-form [name=url]").send_keys("ftp://example.invalid/hook")
+    dashboard.find("#webhook-form button[type=submit]").click()
+    dashboard.wait_for_text("#webhook-form .error", "BAD_USER_INPUT")
+
+    url = dashboard.find("#webhook-form [name=url]")
+    url.clear()
+    url.send_keys("http://127.0.0.1:9/hooks/lifeboat")
+    dashboard.find("#webhook-form [value='backup.failed']").click()
+    dashboard.find("#webhook-form button[type=submit]").click()
+    secret = dashboard.wait_for_text("#webhook-form .secret", "shown only now")
+    assert len(dashboard.text("#webhook-form .secret code")) >= 16, secret
+    dashboard.wait_for_text("#webhooks-table", "backup.failed")
+    dashboard.find("#webhooks-table td.actions button").click()  # Pause
+    dashboard.wait_for_text("#webhooks-table", "paused")
