@@ -21,7 +21,6 @@ def test_our_modules_and_the_vendored_packages_are_served(live_server: str) -> N
     own = sorted(STATIC.rglob("*.js")) + sorted(STATIC.rglob("*.css"))
     names = [path.relative_to(STATIC).as_posix() for path in own]
     names += ["vendor/lit-html/lit-html.js", "vendor/lit-html/directives/repeat.js"]
-    names += ["vendor/graphql-ws/client.js"]
     for name in names:
         response = httpx.get(f"{live_server}/dashboard/static/{name}")
         assert response.status_code == 200, (name, response.text)

@@ -2,7 +2,6 @@
 import { request } from "../api/client.js";
 import { BACKUPS, CREATE_BACKUP } from "../api/documents.js";
 import { PAGE_SIZE, update } from "../store.js";
-import { followBackup } from "./jobs.js";
 import { attempt } from "./run.js";
 
 export async function loadBackups() {
@@ -51,10 +50,10 @@ export async function createBackup(form) {
   if (!data) return;
   update((s) => {
     s.create.busy = false;
+    s.create.created = data.createBackup.backupId;
   });
   form.reset();
   chooseKind("FULL");
-  followBackup(data.createBackup);
   loadBackups();
 }
 

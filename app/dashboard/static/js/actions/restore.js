@@ -1,17 +1,21 @@
 // The restore dialog: show what the restore would replace, fetch the confirmation code, send
 // the restore with the code the admin typed back, then follow the operation to its outcome.
 import { request } from "../api/client.js";
-import { BACKUP, RESTORE_BACKUP, RESTORE_CONFIRMATION_CODE } from "../api/documents.js";
+import {
+  BACKUP,
+  RESTORE_BACKUP,
+  RESTORE_CONFIRMATION_CODE,
+  RESTORE_OPERATION,
+} from "../api/documents.js";
 import { state, update } from "../store.js";
 import { loadBackups } from "./backups.js";
-import { followRestore } from "./jobs.js";
 import { loadRestores } from "./restores.js";
 import { attempt } from "./run.js";
 
 /** Open the dialog for the backup `backupId` (a row of the list, or a pre-restore snapshot). */
 export async function openRestore(backupId) {
   update((s) => {
-    s.restoreDialog = { backupId, backup: null, code: null, error: null, busy: false, operationId: null };
+    s.restoreDialog = { backupId, backup: null, code: null, error: null, busy: false, operation: null };
   });
   const data = await attempt(
     () => request(BACKUP, { backupId }),
@@ -59,16 +63,31 @@ export async function confirmRestore(form) {
     (s, error) => dialogError(s, input.backupId, error)
   );
   if (!data) return;
-  const operation = data.restoreBackup;
   update((s) => {
     if (s.restoreDialog?.backupId !== input.backupId) return;
     s.restoreDialog.busy = false;
-    s.restoreDialog.operationId = operation.id;
+    s.restoreDialog.operation = data.restoreBackup;
   });
-  followRestore(operation, () => {
+  loadRestores();
+}
+
+/** Read the dialog's restore operation again (its status, progress and outcome). */
+export async function refreshOperation() {
+  const { backupId, operation } = state.restoreDialog;
+  const data = await attempt(
+    () => request(RESTORE_OPERATION, { id: operation.id }),
+    (s, error) => dialogError(s, backupId, error)
+  );
+  if (!data) return;
+  update((s) => {
+    if (s.restoreDialog?.backupId !== backupId) return;
+    s.restoreDialog.operation = data.restoreOperation;
+    s.restoreDialog.error = null;
+  });
+  if (data.restoreOperation.status !== "IN_PROGRESS") {
     loadRestores();
     loadBackups();
-  });
+  }
 }
 
 export function closeRestore() {

@@ -46,6 +46,7 @@ export async function setEnabled(id, enabled) {
 }
 
 export async function deleteSchedule(id) {
+  if (!window.confirm("Delete this schedule?")) return;
   const data = await attempt(
     () => request(DELETE_SCHEDULE, { id }),
     (s, error) => {

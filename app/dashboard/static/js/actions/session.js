@@ -1,8 +1,6 @@
 // Changing the token reloads everything the page shows, under the new token.
-import { reconnect } from "../api/live.js";
 import { forgetToken, saveToken } from "../token.js";
 import { update } from "../store.js";
-import { forgetJobs } from "./jobs.js";
 import { loadBackups } from "./backups.js";
 import { loadRestores } from "./restores.js";
 import { loadSchedules } from "./schedules.js";
@@ -28,8 +26,6 @@ export function dropToken() {
 }
 
 function restart() {
-  forgetJobs();
-  reconnect();
   update((s) => {
     s.restoreDialog = null;
   });

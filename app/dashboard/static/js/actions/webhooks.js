@@ -74,6 +74,7 @@ export async function setWebhookEnabled(id, enabled) {
 }
 
 export async function deleteWebhook(id) {
+  if (!window.confirm("Delete this webhook?")) return;
   const data = await attempt(
     () => request(DELETE_WEBHOOK, { id }),
     (s, error) => {

@@ -136,15 +136,3 @@ export const DELIVERIES = `
       lastAttemptAt deliveredAt
     }
   }`;
-
-export const BACKUP_PROGRESS = `
-  subscription BackupProgress($backupId: String!) {
-    backupProgress(backupId: $backupId) { ...BackupFields }
-  }
-  ${BACKUP_FIELDS}`;
-
-export const RESTORE_PROGRESS = `
-  subscription RestoreProgress($id: ID!) {
-    restoreProgress(id: $id) { ...RestoreFields }
-  }
-  ${RESTORE_FIELDS}`;

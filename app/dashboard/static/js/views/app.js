@@ -1,8 +1,7 @@
-// The whole page: token bar, tabs, running jobs, the current tab, and the restore dialog.
+// The whole page: token bar, tabs, the current tab, and the restore dialog.
 import { html } from "../../vendor/lit-html/lit-html.js";
 import { showTab } from "../actions/session.js";
 import { backupsView } from "./backups.js";
-import { jobsPanel } from "./jobs.js";
 import { restoreDialog } from "./restore-dialog.js";
 import { restoresView } from "./restores.js";
 import { retentionView } from "./retention.js";
@@ -28,6 +27,6 @@ export function appView(state) {
             @click=${() => showTab(name)}>${label}</button>`
       )}
     </nav>
-    <main>${jobsPanel(state)} ${view(state)}</main>
+    <main>${view(state)}</main>
     ${restoreDialog(state)}`;
 }

@@ -22,6 +22,7 @@ export function createBackupForm(state) {
       : nothing}
     <label class="block">Description <input name="description" type="text" /></label>
     <button type="submit" ?disabled=${create.busy}>Create backup</button>
+    ${create.created ? html`<p class="note" id="created-backup">Started <code>${create.created}</code>.</p>` : nothing}
     ${errorBox(create.error)}
   </form>`;
 }

@@ -36,7 +36,7 @@ export function progressBar(item) {
   ].filter(Boolean);
   return html`<div class="progress">
     ${known
-      ? html`<progress max="100" .value=${percent}>${Math.round(percent)}%</progress>
+      ? html`<progress max="100" .value=${percent}></progress>
           <span class="percent">${Math.round(percent)}%</span>`
       : html`<progress></progress>`}
     <span class="facts">${facts.join(" · ")}</span>

@@ -1,7 +1,7 @@
 // The restore dialog: what the backup holds, the code to type back, then the restore's
 // progress and outcome.
 import { html, nothing } from "../../vendor/lit-html/lit-html.js";
-import { closeRestore, confirmRestore, openRestore } from "../actions/restore.js";
+import { closeRestore, confirmRestore, openRestore, refreshOperation } from "../actions/restore.js";
 import { bytes, count, when } from "../format.js";
 import { badge, errorBox, progressBar } from "./parts.js";
 
@@ -24,9 +24,7 @@ function confirmForm(dialog) {
   </form>`;
 }
 
-function operationView(job) {
-  if (!job) return html`<p>Starting…</p>`;
-  const operation = job.item;
+function operationView(operation) {
   return html`<div class="outcome" id="restore-outcome" data-status=${operation.status}>
     <p>${badge(operation.status)} restore <code>${operation.id}</code></p>
     ${progressBar(operation)}
@@ -35,24 +33,25 @@ function operationView(job) {
       : nothing}
     ${operation.errorLog ? html`<pre class="note failed">${operation.errorLog}</pre>` : nothing}
     ${operation.preRestoreBackupId
-      ? html`<p>Pre-restore snapshot: <code>${operation.preRestoreBackupId}</code>
+      ? html`<p>Pre-restore snapshot: <code id="pre-restore-snapshot">${operation.preRestoreBackupId}</code>
           ${operation.status === "COMPLETED"
             ? html`<button id="undo-restore" @click=${() => openRestore(operation.preRestoreBackupId)}>Undo: restore this snapshot…</button>`
             : nothing}</p>`
       : nothing}
-    ${errorBox(job.error)}
+    ${operation.status === "IN_PROGRESS"
+      ? html`<button id="refresh-restore" @click=${refreshOperation}>Refresh</button>`
+      : nothing}
   </div>`;
 }
 
 export function restoreDialog(state) {
   const dialog = state.restoreDialog;
   if (!dialog) return nothing;
-  const job = dialog.operationId ? state.jobs.restores.get(dialog.operationId) : null;
   return html`<div class="overlay">
     <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="restore-title" id="restore-dialog">
       <h2 id="restore-title">Restore ${dialog.backupId}</h2>
       ${dialog.backup ? summary(dialog.backup) : nothing}
-      ${dialog.operationId ? operationView(job) : dialog.backup ? confirmForm(dialog) : nothing}
+      ${dialog.operation ? operationView(dialog.operation) : dialog.backup ? confirmForm(dialog) : nothing}
       ${errorBox(dialog.error)}
       <button class="close" @click=${closeRestore}>Close</button>
     </div>
