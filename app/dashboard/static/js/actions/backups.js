@@ -1,25 +1,16 @@
-// The backups list: load, filter, page; and the create form.
-import { request } from "../api/client.js";
+// The backups list, and the create form.
 import { BACKUPS, CREATE_BACKUP } from "../api/documents.js";
 import { PAGE_SIZE, update } from "../store.js";
-import { attempt } from "./run.js";
+import { call } from "./run.js";
 
 export async function loadBackups() {
   update((s) => {
     s.backups.loading = true;
   });
-  const data = await attempt(
-    () => request(BACKUPS, { limit: PAGE_SIZE }),
-    (s, error) => {
-      s.backups.error = error;
-      s.backups.loading = false;
-    }
-  );
-  if (!data) return;
+  const data = await call(BACKUPS, { limit: PAGE_SIZE }, "backups");
   update((s) => {
-    s.backups.items = data.backups;
-    s.backups.error = null;
     s.backups.loading = false;
+    if (data) s.backups.items = data.backups;
   });
 }
 
@@ -29,7 +20,7 @@ export function chooseKind(kind) {
   });
 }
 
-/** Create a backup from the form's fields; follow it in the running panel. */
+/** Create a backup from the form's fields. */
 export async function createBackup(form) {
   const fields = new FormData(form);
   const input = { type: fields.get("type") };
@@ -38,20 +29,13 @@ export async function createBackup(form) {
   if (input.type === "PARTIAL") input.tables = tablesFrom(fields);
   update((s) => {
     s.create.busy = true;
-    s.create.error = null;
   });
-  const data = await attempt(
-    () => request(CREATE_BACKUP, { input }),
-    (s, error) => {
-      s.create.error = error;
-      s.create.busy = false;
-    }
-  );
-  if (!data) return;
+  const data = await call(CREATE_BACKUP, { input }, "create");
   update((s) => {
     s.create.busy = false;
-    s.create.created = data.createBackup.backupId;
+    s.create.created = data ? data.createBackup.backupId : null;
   });
+  if (!data) return;
   form.reset();
   chooseKind("FULL");
   loadBackups();

@@ -1,26 +1,16 @@
 // Retention dry runs: what a schedule's rules, or the pre-restore snapshot expiry, would delete.
-import { request } from "../api/client.js";
 import { RETENTION_DRY_RUN, SNAPSHOT_EXPIRY_DRY_RUN } from "../api/documents.js";
 import { update } from "../store.js";
-import { attempt } from "./run.js";
+import { call } from "./run.js";
 
 async function dryRun(title, document, variables, pick) {
   update((s) => {
     s.retention.busy = true;
-    s.retention.error = null;
   });
-  const data = await attempt(
-    () => request(document, variables),
-    (s, error) => {
-      s.retention.error = error;
-      s.retention.report = null;
-      s.retention.busy = false;
-    }
-  );
-  if (!data) return;
+  const data = await call(document, variables, "retention");
   update((s) => {
-    s.retention.report = { title, ...pick(data) };
     s.retention.busy = false;
+    s.retention.report = data ? { title, ...pick(data) } : null;
   });
 }
 

@@ -1,6 +1,5 @@
 // Schedules: list, enable/disable, create, edit, delete. The API validates cron, time zone and
 // tables; its message is shown as it comes.
-import { request } from "../api/client.js";
 import {
   CREATE_SCHEDULE,
   DELETE_SCHEDULE,
@@ -9,25 +8,20 @@ import {
   UPDATE_SCHEDULE,
 } from "../api/documents.js";
 import { update } from "../store.js";
-import { attempt } from "./run.js";
+import { call } from "./run.js";
 
 const RULES = ["keepLast", "keepDaily", "keepWeekly", "keepMonthly"];
 
 export async function loadSchedules() {
-  const data = await attempt(
-    () => request(SCHEDULES),
-    (s, error) => {
-      s.schedules.error = error;
-    }
-  );
-  if (!data) return;
-  update((s) => {
-    s.schedules.items = data.schedules;
-    s.schedules.error = null;
-  });
+  const data = await call(SCHEDULES, {}, "schedules");
+  if (data) {
+    update((s) => {
+      s.schedules.items = data.schedules;
+    });
+  }
 }
 
-/** Open the form: `id` of a schedule to edit, or "new". */
+/** Open the form: `id` of a schedule to edit, or "new"; null closes it. */
 export function editSchedule(id) {
   update((s) => {
     s.schedules.editing = id;
@@ -36,24 +30,12 @@ export function editSchedule(id) {
 }
 
 export async function setEnabled(id, enabled) {
-  const data = await attempt(
-    () => request(SET_SCHEDULE_ENABLED, { id, enabled }),
-    (s, error) => {
-      s.schedules.error = error;
-    }
-  );
-  if (data) loadSchedules();
+  if (await call(SET_SCHEDULE_ENABLED, { id, enabled }, "schedules")) loadSchedules();
 }
 
 export async function deleteSchedule(id) {
   if (!window.confirm("Delete this schedule?")) return;
-  const data = await attempt(
-    () => request(DELETE_SCHEDULE, { id }),
-    (s, error) => {
-      s.schedules.error = error;
-    }
-  );
-  if (data) loadSchedules();
+  if (await call(DELETE_SCHEDULE, { id }, "schedules")) loadSchedules();
 }
 
 /** Send the form: createSchedule for "new", else updateSchedule with every field. */
@@ -64,20 +46,12 @@ export async function saveSchedule(form, id) {
   update((s) => {
     s.schedules.busy = true;
   });
-  const data = await attempt(
-    () => request(document, variables),
-    (s, error) => {
-      s.schedules.formError = error;
-      s.schedules.busy = false;
-    }
-  );
-  if (!data) return;
+  const data = await call(document, variables, "schedules", "formError");
   update((s) => {
-    s.schedules.editing = null;
-    s.schedules.formError = null;
     s.schedules.busy = false;
+    if (data) s.schedules.editing = null;
   });
-  loadSchedules();
+  if (data) loadSchedules();
 }
 
 function scheduleInput(fields) {

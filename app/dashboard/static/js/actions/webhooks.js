@@ -1,5 +1,4 @@
 // Webhooks and their deliveries. A new webhook's secret is shown once, as the API returns it.
-import { request } from "../api/client.js";
 import {
   CREATE_WEBHOOK,
   DELETE_WEBHOOK,
@@ -8,34 +7,24 @@ import {
   WEBHOOKS,
 } from "../api/documents.js";
 import { PAGE_SIZE, update } from "../store.js";
-import { attempt } from "./run.js";
+import { call } from "./run.js";
 
 export async function loadWebhooks() {
-  const data = await attempt(
-    () => request(WEBHOOKS),
-    (s, error) => {
-      s.webhooks.error = error;
-    }
-  );
-  if (!data) return;
-  update((s) => {
-    s.webhooks.items = data.webhooks;
-    s.webhooks.error = null;
-  });
+  const data = await call(WEBHOOKS, {}, "webhooks");
+  if (data) {
+    update((s) => {
+      s.webhooks.items = data.webhooks;
+    });
+  }
 }
 
 export async function loadDeliveries() {
-  const data = await attempt(
-    () => request(DELIVERIES, { limit: PAGE_SIZE }),
-    (s, error) => {
-      s.deliveries.error = error;
-    }
-  );
-  if (!data) return;
-  update((s) => {
-    s.deliveries.items = data.notificationDeliveries;
-    s.deliveries.error = null;
-  });
+  const data = await call(DELIVERIES, { limit: PAGE_SIZE }, "deliveries");
+  if (data) {
+    update((s) => {
+      s.deliveries.items = data.notificationDeliveries;
+    });
+  }
 }
 
 export async function createWebhook(form) {
@@ -47,39 +36,20 @@ export async function createWebhook(form) {
     description: fields.get("description").trim() || null,
     secret: fields.get("secret") || null,
   };
-  const data = await attempt(
-    () => request(CREATE_WEBHOOK, { input }),
-    (s, error) => {
-      s.webhooks.formError = error;
-      s.webhooks.created = null;
-    }
-  );
-  if (!data) return;
+  const data = await call(CREATE_WEBHOOK, { input }, "webhooks", "formError");
   update((s) => {
-    s.webhooks.formError = null;
-    s.webhooks.created = data.createWebhook;
+    s.webhooks.created = data ? data.createWebhook : null;
   });
+  if (!data) return;
   form.reset();
   loadWebhooks();
 }
 
 export async function setWebhookEnabled(id, enabled) {
-  const data = await attempt(
-    () => request(SET_WEBHOOK_ENABLED, { id, enabled }),
-    (s, error) => {
-      s.webhooks.error = error;
-    }
-  );
-  if (data) loadWebhooks();
+  if (await call(SET_WEBHOOK_ENABLED, { id, enabled }, "webhooks")) loadWebhooks();
 }
 
 export async function deleteWebhook(id) {
   if (!window.confirm("Delete this webhook?")) return;
-  const data = await attempt(
-    () => request(DELETE_WEBHOOK, { id }),
-    (s, error) => {
-      s.webhooks.error = error;
-    }
-  );
-  if (data) loadWebhooks();
+  if (await call(DELETE_WEBHOOK, { id }, "webhooks")) loadWebhooks();
 }
