@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     zstd_level: int = 1
     # Multipart upload part size (bytes); also the upper bound of upload buffering.
     upload_part_size: int = 16 * 1024 * 1024
+    # Folder of PostgreSQL's client programs (pg_dump, pg_restore); empty: app/pgtools.py looks
+    # in /usr/lib/postgresql/<server major>/bin, then PATH.
+    pg_bin_dir: str = ""
+    # pg_dump waits this long for a table lock while archiving the schema. A schema change
+    # queued behind the export's own locks blocks pg_dump's, and only this timeout ends the
+    # wait: the export then lets the change through and takes a new snapshot.
+    schema_lock_timeout_seconds: float = 20.0
     # A `creating` backup or `in_progress` restore whose worker heartbeat is older than this
     # is declared dead by the reaper.
     stale_after_seconds: int = 120

@@ -23,6 +23,7 @@ os.environ["LIFEBOAT_ENCRYPTION_KEY"] = base64.b64encode(os.urandom(32)).decode(
 os.environ.pop("LIFEBOAT_ENCRYPTION_OLD_KEYS", None)
 os.environ.pop("LIFEBOAT_ENCRYPTION", None)
 
+import asyncio  # noqa: E402
 from collections.abc import AsyncIterator, Iterator  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -31,6 +32,7 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 
 from app.db.migrate import migrate  # noqa: E402
+from app.pgtools import ClientProgramMissing, check_pg_dump  # noqa: E402
 from app.settings import Settings, get_settings  # noqa: E402
 from app.storage.client import ObjectStore, create_client  # noqa: E402
 from tests.support.services import ensure_seaweed, require  # noqa: E402
@@ -56,6 +58,16 @@ def drop_bucket(store: ObjectStore) -> None:
     for upload in store.client._list_multipart_uploads(store.bucket).uploads:
         store.client._abort_multipart_upload(store.bucket, upload.object_name, upload.upload_id)
     store.client.remove_bucket(store.bucket)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse the run in one line when pg_dump cannot archive the test server's schemas."""
+    try:
+        asyncio.run(check_pg_dump(ADMIN_URL, get_settings().pg_bin_dir))
+    except ClientProgramMissing as missing:
+        pytest.exit(str(missing), returncode=pytest.ExitCode.USAGE_ERROR)
+    except OSError:
+        pass  # PostgreSQL is down: the services fixture says how to start it
 
 
 @pytest.fixture(scope="session")
@@ -104,8 +116,6 @@ async def databases(settings: Settings, services: None) -> AsyncIterator[None]:
     """A fresh Lifeboat database (migrated) and a fresh, empty target database."""
     await _recreate_database(settings.database_url)
     await _recreate_database(settings.target_database_url)
-    import asyncio
-
     await asyncio.to_thread(migrate, settings.database_url)
     yield
     await drop_database(settings.database_url)

@@ -12,6 +12,7 @@ from dramatiq.middleware import AsyncIO
 
 from app.settings import Settings, get_settings
 from workers.memory import FlatMemoryMiddleware
+from workers.pg_client import PgDumpCheckMiddleware
 from workers.resources import BootJobsMiddleware, WorkerResourcesMiddleware
 
 # How long an idle worker may sleep between two looks at an empty Redis queue.
@@ -40,6 +41,7 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
         broker = RabbitmqBroker(url=url, confirm_delivery=True)
     else:
         raise ValueError(f"LIFEBOAT_BROKER_URL must start with redis:// or amqp://, got {url!r}")
+    broker.add_middleware(PgDumpCheckMiddleware())
     broker.add_middleware(AsyncIO())
     broker.add_middleware(WorkerResourcesMiddleware())
     broker.add_middleware(BootJobsMiddleware())

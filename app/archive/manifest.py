@@ -1,6 +1,6 @@
 """The manifest: the one source of truth about an archive, written last, verified first.
 
-Format version 1 (JSON, camelCase keys):
+Format version 2 (JSON, camelCase keys):
 - tables: each exported table with its columns (name and SQL type), row count, the object
   holding its COPY stream (zstd-compressed), raw and stored byte counts and the SHA-256 of the
   stored bytes;
@@ -9,7 +9,15 @@ Format version 1 (JSON, camelCase keys):
 - uploads: the tar.zst object holding the user uploads (full backups), or null;
 - schemaFingerprint: SHA-256 over the tables' column definitions, to tell a changed schema;
 - sessionSettings: the settings the COPY streams were written with, to set before loading;
-- createdAt: when the export's snapshot was taken (its data is as of that moment).
+- createdAt: when the export's snapshot was taken (its data is as of that moment);
+- schema (v2): the object holding `pg_dump --schema-only --format=custom` of every schema but
+  `lifeboat`, taken in the export's snapshot, with the pg_dump version that wrote it;
+- database (v2): the database's name, encoding, locale and its own `ALTER DATABASE … SET`
+  settings, so a restore into a new database can create it alike;
+- each table's streamSha256 (v2): SHA-256 of its uncompressed COPY stream, which a drill
+  compares with the rows it reads back.
+Version 1 archives (no schema, no database, no stream digests) are still read; what needs
+their schema refuses them with `require_schema`.
 A partitioned table is one entry (kind 'p') named by its root: one stream with the rows of all
 its partitions, which COPY into the root routes back to the right partitions.
 """
@@ -22,7 +30,9 @@ from typing import Any
 from app.errors import PreconditionFailed
 
 FORMAT_NAME = "lifeboat-archive"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+SCHEMA_DUMP_FORMAT = "pg_dump-custom"
 
 
 @dataclass
@@ -43,6 +53,8 @@ class TableEntry:
     raw_bytes: int = 0
     stored_bytes: int = 0
     sha256: str = ""
+    # SHA-256 of the uncompressed COPY stream as written; "" in version 1 archives.
+    stream_sha256: str = ""
 
 
 @dataclass
@@ -66,6 +78,29 @@ class UploadsEntry:
 
 
 @dataclass
+class SchemaEntry:
+    object: str
+    raw_bytes: int = 0
+    stored_bytes: int = 0
+    sha256: str = ""
+    pg_dump_version: str = ""  # e.g. "15.20", from `pg_dump --version`
+    format: str = SCHEMA_DUMP_FORMAT
+
+
+@dataclass
+class DatabaseEntry:
+    name: str
+    encoding: str  # e.g. "UTF8"
+    collate: str
+    ctype: str
+    locale_provider: str  # "libc", "icu" or "builtin"
+    icu_locale: str | None = None
+    # The database's own settings (ALTER DATABASE … SET), each "name=value", as PostgreSQL
+    # stores them; settings for a role in this database are not included.
+    settings: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Manifest:
     backup_id: str
     backup_type: str
@@ -79,6 +114,8 @@ class Manifest:
     tables: list[TableEntry] = field(default_factory=list)
     sequences: list[SequenceEntry] = field(default_factory=list)
     uploads: UploadsEntry | None = None
+    schema: SchemaEntry | None = None
+    database: DatabaseEntry | None = None
     schema_fingerprint: str = ""
     format: str = FORMAT_NAME
     format_version: int = FORMAT_VERSION
@@ -89,8 +126,16 @@ class Manifest:
 
     @property
     def stored_bytes(self) -> int:
-        uploads = self.uploads.stored_bytes if self.uploads else 0
-        return sum(table.stored_bytes for table in self.tables) + uploads
+        return sum(size for _, size in self.objects().values())
+
+    def objects(self) -> dict[str, tuple[str, int]]:
+        """Every object the archive stores besides the manifest: key → (what it is, bytes)."""
+        listed = {table.object: (table.name, table.stored_bytes) for table in self.tables}
+        if self.uploads:
+            listed[self.uploads.object] = ("the uploads", self.uploads.stored_bytes)
+        if self.schema:
+            listed[self.schema.object] = ("the schema", self.schema.stored_bytes)
+        return listed
 
     def to_json(self) -> bytes:
         return json.dumps(_camel(asdict(self)), indent=1, sort_keys=True).encode()
@@ -103,10 +148,10 @@ class Manifest:
             raise PreconditionFailed(f"the backup's manifest is not valid JSON: {error}") from None
         if raw.get("format") != FORMAT_NAME:
             raise PreconditionFailed("the backup's manifest is not a Lifeboat manifest")
-        if raw.get("format_version") != FORMAT_VERSION:
+        if raw.get("format_version") not in READABLE_VERSIONS:
             raise PreconditionFailed(
                 f"the backup's manifest has format version {raw.get('format_version')}; "
-                f"this Lifeboat reads version {FORMAT_VERSION}"
+                f"this Lifeboat reads versions {', '.join(map(str, READABLE_VERSIONS))}"
             )
         try:
             tables = [
@@ -116,9 +161,32 @@ class Manifest:
             sequences = [SequenceEntry(**s) for s in raw.pop("sequences")]
             uploads_raw = raw.pop("uploads")
             uploads = UploadsEntry(**uploads_raw) if uploads_raw else None
-            return cls(**raw, tables=tables, sequences=sequences, uploads=uploads)
+            schema_raw = raw.pop("schema", None)
+            database_raw = raw.pop("database", None)
+            return cls(
+                **raw,
+                tables=tables,
+                sequences=sequences,
+                uploads=uploads,
+                schema=SchemaEntry(**schema_raw) if schema_raw else None,
+                database=DatabaseEntry(**database_raw) if database_raw else None,
+            )
         except (KeyError, TypeError) as error:
             raise PreconditionFailed(f"the backup's manifest is incomplete: {error}") from None
+
+
+def require_schema(manifest: Manifest, mode: str) -> SchemaEntry:
+    """The archive's schema dump, or PreconditionFailed if it predates archived schemas.
+
+    `mode` names what needs it, e.g. "schema: BACKUP" or "a targetDatabase".
+    """
+    if manifest.schema is None:
+        raise PreconditionFailed(
+            f"backup {manifest.backup_id} was made before schemas were archived (archive "
+            f"format version {manifest.format_version}); it cannot be restored with {mode}. "
+            "It still restores into existing tables whose columns are unchanged"
+        )
+    return manifest.schema
 
 
 def schema_fingerprint(tables: list[TableEntry]) -> str:

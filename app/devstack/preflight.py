@@ -11,6 +11,7 @@ import pika
 import pika.exceptions
 import redis
 
+from app import pgtools
 from app.devstack.seaweed import port_answers, s3_accepts_keys, split_endpoint
 from app.settings import Settings
 
@@ -26,6 +27,7 @@ def check_all(settings: Settings) -> bool:
     check_postgres(settings.database_url, "LIFEBOAT_DATABASE_URL", may_be_missing=True)
     if not settings.target_is_demo:
         check_postgres(settings.target_database_url, "LIFEBOAT_TARGET_DATABASE_URL")
+    check_pg_dump(settings)
     check_broker(settings.broker_url)
     check_port_free(settings.host, settings.port)
     return s3_answers(settings)
@@ -46,6 +48,16 @@ def check_postgres(url: str, variable: str, may_be_missing: bool = False) -> Non
         ) from None
     except asyncpg.PostgresError as error:
         raise Unavailable(f"PostgreSQL at {where} refuses {variable}'s login: {error}") from None
+
+
+def check_pg_dump(settings: Settings) -> None:
+    """pg_dump of the target server's major version or newer, which every backup runs."""
+    # The demo target does not exist yet, but lives on the server of LIFEBOAT_DATABASE_URL.
+    url = settings.database_url if settings.target_is_demo else settings.target_database_url
+    try:
+        asyncio.run(pgtools.check_pg_dump(url, settings.pg_bin_dir))
+    except pgtools.ClientProgramMissing as missing:
+        raise Unavailable(str(missing)) from None
 
 
 async def _connect(url: str) -> None:

@@ -20,6 +20,11 @@ def table_key(backup_id: str, index: int) -> str:
     return f"{backup_prefix(backup_id)}tables/{index:05d}.copy.zst"
 
 
+def schema_key(backup_id: str) -> str:
+    # pg_dump's custom format, zstd-compressed like every object (decompress, then pg_restore).
+    return f"{backup_prefix(backup_id)}schema.dump"
+
+
 def uploads_key(backup_id: str) -> str:
     return f"{backup_prefix(backup_id)}uploads.tar.zst"
 

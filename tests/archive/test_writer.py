@@ -26,6 +26,7 @@ def test_object_larger_than_a_part_is_uploaded_in_parts_and_reads_back(
     written = writer.close()
 
     assert written.raw_bytes == len(data)
+    assert written.raw_sha256 == hashlib.sha256(data).hexdigest()
     stored = archives.list("tests/multipart.zst")[0]
     assert stored.size == written.stored_bytes > 2 * PART
     assert written.sha256 == hashlib.sha256(archives.get_bytes(written.key)).hexdigest()

@@ -30,6 +30,7 @@ async def run_stack(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
         ("LIFEBOAT_S3_SECRET_KEY", "not-the-secret", "refuses LIFEBOAT_S3_ACCESS_KEY"),
         ("LIFEBOAT_BROKER_URL", "kafka://127.0.0.1:9092", "must start with redis:// or amqp://"),
         ("LIFEBOAT_PORT", "eighty", "LIFEBOAT_PORT"),
+        ("LIFEBOAT_PG_BIN_DIR", "/nonexistent/bin", "apt-get install postgresql-client-15"),
     ],
 )
 async def test_one_line_and_nothing_created(stack_env, variable, value, expected):

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from app.pgtools import ClientProgramMissing
 from app.pipelines.storage_errors import describe_storage_error
 from app.settings import Settings
 
@@ -15,6 +16,14 @@ class SnapshotChanged(Exception):
 
 class TableGone(Exception):
     """A table a partial backup asks for no longer exists."""
+
+
+class SchemaDumpFailed(Exception):
+    """pg_dump failed; the message carries the end of what it printed on stderr."""
+
+    def __init__(self, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class TableExportError(Exception):
@@ -39,8 +48,10 @@ def describe_failure(error: BaseException, step: str, settings: Settings, role: 
     table = None
     if isinstance(error, TableExportError):
         table, error = error.table, error.cause
-    if isinstance(error, TableGone | SnapshotChanged):
+    if isinstance(error, TableGone | SnapshotChanged | ClientProgramMissing):
         return str(error)
+    if isinstance(error, SchemaDumpFailed):
+        return _schema_dump(error, settings, role)
     if isinstance(error, asyncpg.InsufficientPrivilegeError):
         return _privilege(error, table, role)
     if isinstance(error, asyncpg.PostgresError):
@@ -59,6 +70,22 @@ def describe_failure(error: BaseException, step: str, settings: Settings, role: 
         return f"the export was cancelled during the {step} step (worker shutting down?)"
     where = f" while exporting {table}" if table else ""
     return f"the export failed during the {step} step{where}: {type(error).__name__}: {error}"
+
+
+def _schema_dump(error: SchemaDumpFailed, settings: Settings, role: str) -> str:
+    if "permission denied" in str(error):
+        return (
+            f"{error}. pg_dump locks every table of the database to archive its schema, a "
+            f"partial backup's too. Fix: GRANT SELECT on every table to {role}, or back up as "
+            "a superuser"
+        )
+    if error.retryable:
+        return (
+            f"{error}. A schema change kept waiting for the backup's table locks (or held one "
+            f"longer than LIFEBOAT_SCHEMA_LOCK_TIMEOUT_SECONDS, "
+            f"{settings.schema_lock_timeout_seconds:g} s); retry when schema changes are done"
+        )
+    return str(error)
 
 
 def _storage_advice(settings: Settings) -> str:

@@ -1,6 +1,7 @@
 """The export pipeline: a `creating` backup → a verified archive in object storage.
 
-Named steps: claim → snapshot → export (tables, and uploads alongside) → manifest → finalize.
+Named steps: claim → snapshot → schema (pg_dump in the snapshot) → export (tables, and
+uploads alongside) → manifest → finalize.
 The manifest is written last: an archive without one is never a backup. Any failure deletes
 the backup's objects and marks it failed with a message a person can act on.
 """
@@ -10,7 +11,13 @@ import logging
 
 import asyncpg
 
-from app.archive.manifest import Manifest, TableEntry, UploadsEntry, schema_fingerprint
+from app.archive.manifest import (
+    Manifest,
+    SchemaEntry,
+    TableEntry,
+    UploadsEntry,
+    schema_fingerprint,
+)
 from app.archive.uploads import write_uploads
 from app.archive.writer import ArchiveObjectWriter
 from app.backups import lifecycle, repository
@@ -18,10 +25,12 @@ from app.db import locks
 from app.db.engine import transaction
 from app.db.models import SystemBackup
 from app.pipelines.context import PipelineContext
-from app.pipelines.export.errors import ExportFailed, describe_failure
+from app.pipelines.export.errors import ExportFailed, SchemaDumpFailed, describe_failure
 from app.pipelines.export.progress import ExportProgress, with_heartbeat
+from app.pipelines.export.schema import dump_schema, read_database
 from app.pipelines.export.snapshot import (
     SESSION_SETTINGS,
+    SNAPSHOT_ATTEMPTS,
     Snapshot,
     connect,
     open_snapshot,
@@ -109,8 +118,7 @@ async def _export(
     if hold_target_lock:
         progress.step = "waiting for a running restore"
         await locks.lock_target_shared(conn)
-    progress.step = "snapshot"
-    snapshot = await open_snapshot(conn, backup_type, backup.tables_included or [])
+    snapshot, schema = await _snapshot_with_schema(ctx, conn, backup, progress)
     manifest = Manifest(
         backup_id=backup_id,
         backup_type=backup_type,
@@ -118,6 +126,8 @@ async def _export(
         copy_format=COPY_FORMAT,
         server_version=snapshot.server_version,
         session_settings=dict(SESSION_SETTINGS),
+        schema=schema,
+        database=await read_database(conn),
     )
     manifest.sequences = await read_sequences(conn, snapshot.tables, backup_type)
     progress.step = "export"
@@ -149,6 +159,28 @@ async def _export(
         progress=progress.as_json(),
     )
     return manifest
+
+
+async def _snapshot_with_schema(
+    ctx: PipelineContext, conn: asyncpg.Connection, backup: SystemBackup, progress: ExportProgress
+) -> tuple[Snapshot, SchemaEntry]:
+    """The snapshot step, then the schema step in it; both again if DDL got in pg_dump's way."""
+    for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
+        progress.step = "snapshot"
+        snapshot = await open_snapshot(conn, backup.backup_type, backup.tables_included or [])
+        progress.step = "schema"
+        writer = _writer(ctx, keys.schema_key(backup.backup_id))
+        try:
+            exported, major = snapshot.exported_id, snapshot.server_major
+            schema = await dump_schema(ctx.settings, exported, major, writer, progress.add_bytes)
+            return snapshot, schema
+        except SchemaDumpFailed as error:
+            if not error.retryable or attempt == SNAPSHOT_ATTEMPTS:
+                raise
+            # Ending the transaction lets the waiting schema change through.
+            logger.warning("backup %s: %s; taking a new snapshot", backup.backup_id, error)
+            await snapshot.transaction.rollback()
+    raise AssertionError("unreachable")
 
 
 async def _export_tables(
@@ -197,10 +229,7 @@ def _verify_objects(ctx: PipelineContext, manifest: Manifest) -> None:
     stored = {
         obj.key: obj.size for obj in ctx.archives.list(keys.backup_prefix(manifest.backup_id))
     }
-    expected = {t.object: t.stored_bytes for t in manifest.tables}
-    if manifest.uploads:
-        expected[manifest.uploads.object] = manifest.uploads.stored_bytes
-    for key, size in expected.items():
+    for key, (_, size) in manifest.objects().items():
         if stored.get(key) != size:
             raise RuntimeError(
                 f"object storage holds {stored.get(key)} bytes for {key}, expected {size}"

@@ -60,6 +60,8 @@ class Snapshot:
     transaction: Transaction
     taken_at: datetime
     server_version: str
+    server_major: int
+    exported_id: str  # pg_export_snapshot(): valid while `transaction` is open
     tables: list[TableInfo]
     columns: dict[int, list[ColumnDef]]  # by table oid: what COPY carries
 
@@ -125,15 +127,20 @@ async def _lock_then_snapshot(
         await conn.execute(f"LOCK TABLE {names} IN ACCESS SHARE MODE")
     # The first statement that takes the snapshot: every lock above is already held.
     # clock_timestamp(), not now(): the transaction began before the locks were granted.
+    # pg_export_snapshot() names the snapshot for pg_dump, which archives the schema in it.
     now = await conn.fetchrow(
-        "SELECT clock_timestamp() AS taken_at, current_setting('server_version') AS v"
+        "SELECT clock_timestamp() AS taken_at, current_setting('server_version') AS v,"
+        " current_setting('server_version_num')::int / 10000 AS major,"
+        " pg_export_snapshot() AS exported"
     )
     seen = choose_tables(await list_tables(conn), backup_type, requested)
     if [(t.oid, t.display_name) for t in seen] != [(t.oid, t.display_name) for t in planned]:
         raise SnapshotChanged()
     columns = {table.oid: await copy_columns(conn, table.oid) for table in seen}
     await _refuse_hidden_rows(conn, seen)
-    return Snapshot(conn, transaction, now["taken_at"], now["v"], seen, columns)
+    return Snapshot(
+        conn, transaction, now["taken_at"], now["v"], now["major"], now["exported"], seen, columns
+    )
 
 
 async def _refuse_hidden_rows(conn: asyncpg.Connection, tables: list[TableInfo]) -> None:

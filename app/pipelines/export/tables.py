@@ -126,4 +126,5 @@ async def export_table(
         raw_bytes=written.raw_bytes,
         stored_bytes=written.stored_bytes,
         sha256=written.sha256,
+        stream_sha256=written.raw_sha256,
     )

@@ -62,10 +62,7 @@ def read_manifest(archives: ObjectStore, backup_id: str) -> Manifest:
     if manifest.copy_format not in COPY_FORMATS:
         raise PreconditionFailed(f"the manifest's COPY format {manifest.copy_format!r} is unknown")
     stored = {obj.key: obj.size for obj in archives.list(keys.backup_prefix(backup_id))}
-    expected = {table.object: (table.name, table.stored_bytes) for table in manifest.tables}
-    if manifest.uploads:
-        expected[manifest.uploads.object] = ("the uploads", manifest.uploads.stored_bytes)
-    for key, (what, size) in expected.items():
+    for key, (what, size) in manifest.objects().items():
         if stored.get(key) != size:
             found = "is missing" if key not in stored else f"holds {stored[key]} bytes"
             raise PreconditionFailed(

@@ -1,5 +1,6 @@
 """The export pipeline on the fixture schema: what it stores, what it records, read back."""
 
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -83,7 +84,7 @@ async def test_full_export_archives_every_table_so_that_it_loads_back_identical(
     assert row.progress is not None and row.progress["tablesDone"] == len(FIXTURE_TABLES)
     steps = [time["step"] for time in row.progress["stepTimes"]]
     assert steps[steps.index("snapshot") :] == [
-        "snapshot", "export", "uploads", "manifest", "completed"
+        "snapshot", "schema", "export", "uploads", "manifest", "completed"
     ]  # fmt: skip
 
 
@@ -148,6 +149,8 @@ async def test_archived_copy_stream_is_the_tables_copy_output(
     )
     assert await copy_bytes(ctx.archives, entry) == bytes(expected)
     assert entry.raw_bytes == len(expected) and entry.rows == 3
+    # What a restore drill compares the rows it reads back with.
+    assert entry.stream_sha256 == hashlib.sha256(expected).hexdigest()
 
 
 async def _append(buffer: bytearray, data: bytes) -> None:
@@ -173,7 +176,8 @@ async def test_partial_export_takes_only_its_tables_their_sequences_and_no_uploa
         "public.ingredients_legacy_no_seq",
     ]
     stored = {obj.key for obj in ctx.archives.list(keys.backup_prefix(backup_id))}
-    assert stored == {t.object for t in manifest.tables} | {keys.manifest_key(backup_id)}
+    tables_and_schema = {t.object for t in manifest.tables} | {keys.schema_key(backup_id)}
+    assert stored == tables_and_schema | {keys.manifest_key(backup_id)}
     assert (await backup_row(ctx, backup_id)).tables_included == tables
 
 
