@@ -115,7 +115,7 @@ async def test_worker_killed_mid_export_on_rabbitmq_is_finished_by_redelivery(
     manifest = stored_manifest(ctx.archives, backup_id)
     assert [t.rows for t in manifest.tables] == [10, BIG_ROWS]
     stored = {obj.key for obj in ctx.archives.list(keys.backup_prefix(backup_id))}
-    assert stored == {t.object for t in manifest.tables} | {keys.manifest_key(backup_id)}
+    assert stored == set(manifest.objects()) | {keys.manifest_key(backup_id)}
 
 
 async def test_worker_killed_mid_export_on_redis_is_failed_by_the_next_workers_reaper(
