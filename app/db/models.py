@@ -101,10 +101,13 @@ class RestoreOperation(Base):
         CheckConstraint(
             "status IN ('in_progress', 'completed', 'failed')", name="restore_operations_status"
         ),
-        # One running restore per target: the mutation's INSERT fails on a second one.
+        CheckConstraint(
+            "schema_mode IN ('current', 'backup')", name="restore_operations_schema_mode"
+        ),
+        # One running restore per database: the mutation's INSERT fails on a second one.
         Index(
-            "restore_operations_one_running",
-            text("(true)"),
+            "restore_operations_one_running_per_database",
+            "database_key",
             unique=True,
             postgresql_where=text("status = 'in_progress'"),
         ),
@@ -126,3 +129,15 @@ class RestoreOperation(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set by the first worker run; a second run that finds it set knows a worker died.
     worker_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The database restored into when not the configured target (restoreBackup's targetDatabase).
+    target_database: Mapped[str | None] = mapped_column(Text)
+    # Server and name of the database restored into (app.restores.targets.database_key).
+    database_key: Mapped[str] = mapped_column(Text)
+    # 'current': rows into today's definitions; 'backup': the schema rewound too.
+    schema_mode: Mapped[str] = mapped_column(Text, server_default="current")
+    # The tables asked for (display names), or None for all the backup holds.
+    tables_requested: Mapped[list[str] | None] = mapped_column(JSONB)
+    # One line per thing not restored as archived (an owner or grantee that does not exist).
+    warnings: Mapped[list[str]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    # Lifeboat created target_database for this restore: it is dropped if the restore fails.
+    created_database: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))

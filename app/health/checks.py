@@ -97,7 +97,13 @@ async def storage_reachable(archives: ObjectStore) -> str:
 async def no_restore_running(sessions: async_sessionmaker[AsyncSession]) -> str:
     async with sessions() as session:
         running = await session.scalar(
-            select(RestoreOperation).where(RestoreOperation.status == "in_progress").limit(1)
+            # Restores into other databases (targetDatabase) leave the target alone.
+            select(RestoreOperation)
+            .where(
+                RestoreOperation.status == "in_progress",
+                RestoreOperation.target_database.is_(None),
+            )
+            .limit(1)
         )
     if running is not None:
         raise RuntimeError(f"restore {running.id} of backup {running.backup_id} is running")

@@ -9,17 +9,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import RestoreOperation, SystemBackup
 
-# The partial unique index that allows one `in_progress` restore at a time.
-ONE_RUNNING_INDEX = "restore_operations_one_running"
+# The partial unique index that allows one `in_progress` restore at a time per database.
+ONE_RUNNING_INDEX = "restore_operations_one_running_per_database"
 
 
-async def insert(session: AsyncSession, backup_id: str, admin_id: uuid.UUID) -> RestoreOperation:
-    """Add an `in_progress` restore; raises IntegrityError (ONE_RUNNING_INDEX) if one runs."""
+async def insert(
+    session: AsyncSession, backup_id: str, admin_id: uuid.UUID, database_key: str, **options: Any
+) -> RestoreOperation:
+    """Add an `in_progress` restore of the database `database_key`; raises IntegrityError
+    (ONE_RUNNING_INDEX) if one runs there. `options`: target_database, schema_mode,
+    tables_requested."""
     row = RestoreOperation(
         backup_id=backup_id,
         initiated_by=admin_id,
         status="in_progress",
         progress={"step": "queued"},
+        database_key=database_key,
+        **options,
     )
     session.add(row)
     await session.flush()
@@ -56,9 +62,12 @@ async def list_newest_first(
     return [(row[0], row[1]) for row in rows]
 
 
-async def running_id(session: AsyncSession) -> uuid.UUID | None:
+async def running_id(session: AsyncSession, database_key: str) -> uuid.UUID | None:
+    """The restore running on this database, if any."""
     return await session.scalar(
-        select(RestoreOperation.id).where(RestoreOperation.status == "in_progress")
+        select(RestoreOperation.id).where(
+            RestoreOperation.status == "in_progress", RestoreOperation.database_key == database_key
+        )
     )
 
 

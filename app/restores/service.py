@@ -13,13 +13,18 @@ from app.errors import BadUserInput, Conflict, NotFound, PreconditionFailed, Wro
 from app.pipelines.restore.validate import plan_restore, read_manifest
 from app.restores import repository
 from app.restores.confirmation import code_matches
+from app.restores.targets import configured_target
 from app.settings import Settings
 from app.storage.client import ObjectStore
 
 logger = logging.getLogger("lifeboat.restores")
 
 MAX_LIST_LIMIT = 500
-RUNNING = "a restore is already running on the target database; wait until it ends"
+
+
+def running_message(database: str) -> str:
+    return f"a restore is already running on database {database}; wait until it ends"
+
 
 Restore = tuple[RestoreOperation, SystemBackup]
 
@@ -37,9 +42,9 @@ async def request_restore(
 
     Checked in this order, each leaving nothing changed: the backup exists (NOT_FOUND), the
     code is its code (UNAUTHORIZED), it is completed and its archive present (PRECONDITION_
-    FAILED), no restore runs (CONFLICT), the archive fits the target and the target role may
-    restore it (PRECONDITION_FAILED). The INSERT decides CONFLICT race-free: a unique index
-    admits one `in_progress` row.
+    FAILED), no restore runs on that database (CONFLICT), the archive fits the target and the
+    target role may restore it (PRECONDITION_FAILED). The INSERT decides CONFLICT race-free:
+    a unique index admits one `in_progress` row per database.
     """
     backup = await repository.lock_backup(session, backup_id)
     if backup is None:
@@ -58,17 +63,18 @@ async def request_restore(
         raise PreconditionFailed(
             f"invalid backup for restoration: backup {backup.backup_id} is {state}"
         )
-    if await repository.running_id(session) is not None:
-        raise Conflict(RUNNING)
+    into = configured_target(settings)
+    if await repository.running_id(session, into.key) is not None:
+        raise Conflict(running_message(into.name))
     # The same checks as the worker's validate step, so most problems show up right here.
     manifest = await asyncio.to_thread(read_manifest, archives, backup.backup_id)
     await plan_restore(target, manifest)
     try:
         async with session.begin_nested():
-            row = await repository.insert(session, backup.backup_id, admin.id)
+            row = await repository.insert(session, backup.backup_id, admin.id, into.key)
     except IntegrityError as error:
         if repository.ONE_RUNNING_INDEX in str(error.orig):
-            raise Conflict(RUNNING) from None
+            raise Conflict(running_message(into.name)) from None
         raise
     logger.info("restore %s of backup %s requested by %s", row.id, backup.backup_id, admin.email)
     return row, backup

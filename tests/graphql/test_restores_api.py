@@ -19,6 +19,7 @@ from tests.support.pipeline import create_backup_row
 FIELDS = """
 id backupId status startedAt completedAt tablesRestored recordsCount errorLog progress
 preRestoreBackupId initiatedBy { email } backup { backupId status type }
+targetDatabase schema warnings
 """
 RESTORE = f"""
 mutation ($input: RestoreBackupInput!) {{ restoreBackup(input: $input) {{ {FIELDS} }} }}
@@ -73,6 +74,11 @@ async def test_restore_is_committed_in_progress_queued_and_readable(
     }
     assert operation["initiatedBy"] == {"email": "admin@test.local"}
     assert operation["completedAt"] is None and operation["errorLog"] is None
+    assert (operation["targetDatabase"], operation["schema"], operation["warnings"]) == (
+        None,
+        "CURRENT",
+        [],
+    )
     assert queued_restores(settings) == queued + 1
     assert (await gql(ONE, {"id": operation["id"]}))["data"]["restoreOperation"] == operation
     newest = (await gql(LIST, {"limit": 1}))["data"]["restoreOperations"]

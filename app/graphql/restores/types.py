@@ -22,6 +22,18 @@ class RestoreStatus(Enum):
     FAILED = "failed"
 
 
+@strawberry.enum(description="What a restore does with the schema.")
+class RestoreSchema(Enum):
+    CURRENT = strawberry.enum_value(
+        "current",
+        description="Rows go into today's definitions: columns matched by name, missing tables "
+        "(and what they need) created from the archive.",
+    )
+    BACKUP = strawberry.enum_value(
+        "backup", description="The backed-up schemas are rewound to the backup's, then loaded."
+    )
+
+
 @strawberry.type
 class RestoreOperation:
     id: strawberry.ID
@@ -42,6 +54,14 @@ class RestoreOperation:
     pre_restore_backup_id: str | None = strawberry.field(
         description="The backup of the data as it was before this restore; restoring it undoes "
         "the restore."
+    )
+    target_database: str | None = strawberry.field(
+        description="The database restored into, or null for the configured target."
+    )
+    schema: RestoreSchema
+    warnings: list[str] = strawberry.field(
+        description="One line per thing not restored as archived (an owner or grantee role "
+        "that does not exist, …)."
     )
     initiated_by_id: strawberry.Private[uuid.UUID]
 
@@ -65,6 +85,9 @@ class RestoreOperation:
             error_log=row.error_log,
             progress=cast(JSON, row.progress),
             pre_restore_backup_id=row.pre_restore_backup_id,
+            target_database=row.target_database,
+            schema=RestoreSchema(row.schema_mode),
+            warnings=list(row.warnings or []),
             initiated_by_id=row.initiated_by,
         )
 

@@ -11,6 +11,7 @@ from app.errors import PreconditionFailed
 from app.pipelines.context import PipelineContext
 from app.pipelines.restore.pipeline import RestoreFailed, run_restore
 from app.restores import repository
+from app.restores.targets import configured_target
 from app.storage.client import ObjectStore
 from tests.restores.scenario import TABLE_SETTINGS
 from tests.restores.support import (
@@ -37,7 +38,9 @@ async def unchecked_restore(ctx: PipelineContext, backup_id: str) -> str:
     await clear_running_restores(ctx.settings.database_url)
     admin = await restorer(ctx)
     async with transaction(ctx.sessions) as session:
-        row = await repository.insert(session, backup_id, admin.id)
+        row = await repository.insert(
+            session, backup_id, admin.id, configured_target(ctx.settings).key
+        )
     return str(row.id)
 
 
