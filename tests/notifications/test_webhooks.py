@@ -17,11 +17,14 @@ from app.db.schedule_models import NotificationDelivery
 from app.notifications import service
 from app.notifications.signing import verify
 from app.pipelines.context import PipelineContext
-from app.settings import Settings
+from app.restores.targets import configured_target
+from app.settings import Settings, get_settings
 from tests.conftest import GraphQLClient, error_code
 from tests.notifications.smtp_receiver import smtp_server
 from tests.support.automation import Receiver, add_backup
 from tests.support.worker import wait_for
+
+TARGET_KEY = configured_target(get_settings()).key
 
 CREATE_HOOK = """
 mutation ($input: CreateWebhookInput!) {
@@ -145,7 +148,9 @@ async def test_events_go_only_to_webhooks_subscribed_to_them_and_to_configured_u
         admin = await ensure_admin(session, "restorer@test.local")
         backup_id = await add_backup(ctx, datetime.now(UTC))
     async with transaction(ctx.sessions) as session:
-        restore = RestoreOperation(backup_id=backup_id, initiated_by=admin.id, status="completed")
+        restore = RestoreOperation(
+            backup_id=backup_id, initiated_by=admin.id, database_key=TARGET_KEY, status="completed"
+        )
         session.add(restore)
     from workers.actors.notifications import send_delivery
 

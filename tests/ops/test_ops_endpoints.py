@@ -12,8 +12,11 @@ from app.db.engine import transaction
 from app.db.models import RestoreOperation
 from app.main import create_app
 from app.pipelines.context import PipelineContext
-from app.settings import Settings
+from app.restores.targets import configured_target
+from app.settings import Settings, get_settings
 from tests.support.automation import RecordingJobs, add_backup, add_schedule
+
+TARGET_KEY = configured_target(get_settings()).key
 
 
 @pytest.fixture
@@ -87,7 +90,12 @@ async def test_metrics_are_read_from_the_database(
     async with transaction(automation.sessions) as session:  # a restore's end not yet recorded
         admin = await ensure_admin(session, "metrics@test.local")
         session.add(
-            RestoreOperation(backup_id=backup_id, initiated_by=admin.id, status="completed")
+            RestoreOperation(
+                backup_id=backup_id,
+                initiated_by=admin.id,
+                database_key=TARGET_KEY,
+                status="completed",
+            )
         )
 
     response = await client.get("/metrics")

@@ -10,10 +10,14 @@ from app.auth.service import ensure_admin
 from app.db.engine import transaction
 from app.db.models import RestoreOperation, SystemBackup
 from app.pipelines.context import PipelineContext
+from app.restores.targets import configured_target
 from app.retention.service import apply_schedule_retention, expire_pre_restore_snapshots
+from app.settings import get_settings
 from app.storage.keys import backup_prefix
 from tests.conftest import GraphQLClient, error_code
 from tests.support.automation import add_backup, add_schedule, backup_ids
+
+TARGET_KEY = configured_target(get_settings()).key
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -76,9 +80,16 @@ async def test_pinned_and_restoring_backups_stay_and_restored_ones_become_tombst
         )
         admin = await ensure_admin(session, "retention@test.local")
         session.add(
-            RestoreOperation(backup_id=restored_before, initiated_by=admin.id, status="completed")
+            RestoreOperation(
+                backup_id=restored_before,
+                initiated_by=admin.id,
+                database_key=TARGET_KEY,
+                status="completed",
+            )
         )
-        running = RestoreOperation(backup_id=restoring, initiated_by=admin.id)
+        running = RestoreOperation(
+            backup_id=restoring, initiated_by=admin.id, database_key=TARGET_KEY
+        )
         session.add(running)
     try:
         report = await apply_schedule_retention(ctx.sessions, ctx.archives, schedule.id, False)

@@ -13,11 +13,15 @@ from app.db.schedule_models import NotificationDelivery
 from app.notifications import service as notifications
 from app.notifications.signing import verify
 from app.pipelines.context import PipelineContext
+from app.restores.targets import configured_target
+from app.settings import get_settings
 from app.storage.client import ObjectStore, create_client
 from tests.conftest import GraphQLClient
 from tests.support.automation import Receiver, RecordingJobs, add_backup, add_schedule
 from tests.support.worker import wait_for
 from workers.scheduler import SchedulerDeps, tick
+
+TARGET_KEY = configured_target(get_settings()).key
 
 DUE = datetime(2026, 3, 1, 2, tzinfo=UTC)
 BACKUPS = "query { backups(limit: 5) { backupId status errorMessage metadata } }"
@@ -90,7 +94,9 @@ async def test_a_running_restore_fails_the_health_check(
                 select(SystemBackup.created_by).where(SystemBackup.backup_id == restored)
             )
         ).one()
-        running = RestoreOperation(backup_id=restored, initiated_by=admin_id)
+        running = RestoreOperation(
+            backup_id=restored, initiated_by=admin_id, database_key=TARGET_KEY
+        )
         session.add(running)
     schedule = await add_schedule(
         ctx, cron="0 2 * * *", created_at=DUE - timedelta(days=1), next_run_at=DUE
