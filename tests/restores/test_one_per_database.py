@@ -59,7 +59,7 @@ async def test_the_migration_keys_running_restores_by_the_configured_target(
 ) -> None:
     await asyncio.to_thread(migrate, old_database)
     config = alembic_config(old_database)
-    await asyncio.to_thread(command.downgrade, config, "0002")
+    await asyncio.to_thread(command.downgrade, config, "0003_webhook_secrets")
     conn = await asyncpg.connect(old_database)
     try:
         admin = await conn.fetchval(

@@ -4,8 +4,8 @@ One restore at a time per database (server and name) instead of one in all: the 
 on running restores is re-keyed by `database_key`. Rows written before were all restores of
 the configured target, so they get its key.
 
-Revision ID: 0003_restore_modes
-Revises: 0002
+Revision ID: 0004_restore_modes
+Revises: 0003_webhook_secrets
 """
 
 import os
@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_restore_modes"
-down_revision = "0002"
+revision = "0004_restore_modes"
+down_revision = "0003_webhook_secrets"
 branch_labels = None
 depends_on = None
 
