@@ -7,6 +7,7 @@ worker resources and the app all see this run's databases, buckets and queues.
 import base64
 import os
 import uuid
+from datetime import timedelta
 
 _RUN = f"t{os.getpid()}"
 os.environ.setdefault("LIFEBOAT_S3_ENDPOINT", "127.0.0.1:9000")
@@ -173,16 +174,19 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def make_admin(email: str | None = None) -> tuple[uuid.UUID, str]:
-    """A new active admin and a token for it."""
+async def make_admin(
+    email: str | None = None, role: str = "admin", lifetime: timedelta | None = None
+) -> tuple[uuid.UUID, str]:
+    """A new active account with `role` and a token for it (never expiring unless told)."""
     from app.auth import service as auth_service
     from app.db.engine import create_engine, session_factory, transaction
 
     engine = create_engine(get_settings().database_url, pool_size=1)
     try:
         async with transaction(session_factory(engine)) as session:
-            admin = await auth_service.ensure_admin(session, email or f"{uuid.uuid4()}@test.local")
-            _, token = await auth_service.issue_token(session, admin)
+            email = email or f"{role}-{uuid.uuid4()}@test.local"
+            admin = await auth_service.ensure_admin(session, email, role)
+            _, token = await auth_service.issue_token(session, admin, lifetime=lifetime)
             return admin.id, token
     finally:
         await engine.dispose()

@@ -12,13 +12,25 @@ async def find_admin_by_email(session: AsyncSession, email: str) -> AdminUser | 
     return await session.scalar(select(AdminUser).where(AdminUser.email == email))
 
 
-async def get_admin(session: AsyncSession, admin_id: uuid.UUID) -> AdminUser | None:
-    return await session.get(AdminUser, admin_id)
+async def find_live_token(session: AsyncSession, digest: str) -> tuple[ApiToken, AdminUser] | None:
+    """The unrevoked token with this digest and its account, in one round trip."""
+    row = (
+        await session.execute(
+            select(ApiToken, AdminUser)
+            .join(AdminUser, AdminUser.id == ApiToken.admin_user_id)
+            .where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
 
 
-async def find_live_token(session: AsyncSession, digest: str) -> ApiToken | None:
-    return await session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == digest, ApiToken.revoked_at.is_(None))
+async def tokens_of(session: AsyncSession, admin_id: uuid.UUID) -> list[ApiToken]:
+    return list(
+        await session.scalars(
+            select(ApiToken)
+            .where(ApiToken.admin_user_id == admin_id)
+            .order_by(ApiToken.created_at, ApiToken.id)
+        )
     )
 
 
@@ -28,11 +40,10 @@ async def touch_token(session: AsyncSession, token_id: uuid.UUID) -> None:
     )
 
 
-async def revoke_token(session: AsyncSession, token_id: uuid.UUID) -> bool:
-    result = await session.execute(
+async def revoke_token(session: AsyncSession, token_id: uuid.UUID) -> ApiToken | None:
+    return await session.scalar(
         update(ApiToken)
         .where(ApiToken.id == token_id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=func.now())
-        .returning(ApiToken.id)
+        .returning(ApiToken)
     )
-    return result.first() is not None

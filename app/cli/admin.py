@@ -1,62 +1,204 @@
-"""`lifeboat admin create|revoke-token`: admin accounts and their API tokens."""
+"""`lifeboat admin create|set-role|tokens|revoke-token`: accounts, roles and API tokens.
+
+These act on Lifeboat's database directly (whoever runs them can reach it), not through the API.
+"""
 
 import argparse
 import asyncio
+import json
 import logging
+import sys
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import service as auth_service
+from app.auth.expiry import DEFAULT_EXPIRES_IN, parse_expires_in
+from app.auth.roles import HUMAN_ROLES
 from app.db.engine import create_engine, session_factory, transaction
 from app.db.migrate import migrate
+from app.db.models import ApiToken
+from app.errors import AppError
 from app.settings import get_settings
 
 log = logging.getLogger("lifeboat.cli")
 
+# Exit status when Lifeboat refuses (unknown account, role conflict, bad role), as the API CLI.
+REFUSED = 3
+
+T = TypeVar("T")
+
+
+def _lifetime(text: str) -> timedelta | None:
+    try:
+        return parse_expires_in(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
-    admin = commands.add_parser("admin", help="admin accounts").add_subparsers(
+    admin = commands.add_parser("admin", help="accounts, roles and API tokens").add_subparsers(
         dest="admin_command", required=True
     )
-    create = admin.add_parser("create", help="create an admin if needed and print a new token")
+    create = admin.add_parser(
+        "create", help="create an account if needed and print a new API token (last line)"
+    )
     create.add_argument("email")
+    create.add_argument(
+        "--role",
+        choices=HUMAN_ROLES,
+        default=None,
+        help="role of a new account (default admin); an existing account must already have it",
+    )
+    create.add_argument(
+        "--expires-in",
+        type=_lifetime,
+        default=DEFAULT_EXPIRES_IN,
+        metavar="90d|12h|never",
+        help=f"token lifetime (default {DEFAULT_EXPIRES_IN})",
+    )
     create.add_argument("--token-name", default=None)
     create.set_defaults(run=_run_create)
+
+    set_role = admin.add_parser("set-role", help="change an account's role")
+    set_role.add_argument("email")
+    set_role.add_argument("role", choices=HUMAN_ROLES)
+    set_role.set_defaults(run=_run_set_role)
+
+    tokens = admin.add_parser("tokens", help="list an account's API tokens")
+    tokens.add_argument("email")
+    tokens.add_argument("--json", action="store_true", help="one JSON array on stdout")
+    tokens.set_defaults(run=_run_tokens)
+
     revoke = admin.add_parser("revoke-token", help="revoke an API token by its id")
     revoke.add_argument("token_id", type=uuid.UUID)
     revoke.set_defaults(run=_run_revoke)
 
 
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one transaction on Lifeboat's database (migrated first if needed)."""
+    database_url = get_settings().database_url
+    migrate(database_url)  # a no-op when the schema is current
+
+    async def run() -> T:
+        engine = create_engine(database_url, pool_size=1)
+        try:
+            async with transaction(session_factory(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _refused(error: AppError) -> int:
+    print(f"error: {error.message}", file=sys.stderr)
+    return REFUSED
+
+
 def _run_create(args: argparse.Namespace) -> int:
-    migrate(get_settings().database_url)  # a no-op when the schema is current
-    token = asyncio.run(_create_admin(args.email, args.token_name))
-    log.info("created a new API token for %s", args.email)
-    print(token)  # the last line on stdout: scripts take it with `tail -n 1`
+    async def work(session: AsyncSession) -> auth_service.IssuedToken:
+        return await auth_service.create_with_token(
+            session, args.email, args.role, args.expires_in, args.token_name
+        )
+
+    try:
+        issued = _in_transaction(work)
+    except AppError as error:
+        return _refused(error)
+    expires = issued.token.expires_at
+    log.info(
+        "new API token %s for %s (role %s), %s",
+        issued.token.id,
+        args.email,
+        issued.admin.role,
+        f"expires {expires.isoformat()}" if expires else "never expires",
+    )
+    print(issued.secret)  # the last line on stdout: scripts take it with `tail -n 1`
     return 0
+
+
+def _run_set_role(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession) -> str:
+        _, previous = await auth_service.set_role(session, args.email, args.role)
+        return previous
+
+    try:
+        previous = _in_transaction(work)
+    except AppError as error:
+        return _refused(error)
+    log.info("%s: role %s → %s", args.email, previous, args.role)
+    return 0
+
+
+def _token_state(token: ApiToken, now: datetime) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired"
+    return "live"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _run_tokens(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession) -> list[ApiToken]:
+        _, tokens = await auth_service.tokens_of(session, args.email)
+        return tokens
+
+    try:
+        tokens = _in_transaction(work)
+    except AppError as error:
+        return _refused(error)
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "id": str(token.id),
+            "name": token.name,
+            "state": _token_state(token, now),
+            "createdAt": _iso(token.created_at),
+            "expiresAt": _iso(token.expires_at),
+            "lastUsedAt": _iso(token.last_used_at),
+            "revokedAt": _iso(token.revoked_at),
+        }
+        for token in tokens
+    ]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    table = Table("id", "name", "state", "created", "expires", "last used")
+    for token, row in zip(tokens, rows, strict=True):
+        table.add_row(
+            row["id"],
+            token.name or "",
+            row["state"],
+            _minute(token.created_at),
+            _minute(token.expires_at) or "never",
+            _minute(token.last_used_at) or "never",
+        )
+    # A pipe gets whole lines (rich would cut them at 80 columns).
+    Console(width=None if sys.stdout.isatty() else 200).print(table)
+    return 0
+
+
+def _minute(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
 def _run_revoke(args: argparse.Namespace) -> int:
-    asyncio.run(_revoke_token(args.token_id))
+    async def work(session: AsyncSession) -> None:
+        await auth_service.revoke(session, args.token_id)
+
+    try:
+        _in_transaction(work)
+    except AppError as error:
+        return _refused(error)
     log.info("revoked token %s", args.token_id)
     return 0
-
-
-async def _create_admin(email: str, token_name: str | None) -> str:
-    engine = create_engine(get_settings().database_url, pool_size=1)
-    try:
-        async with transaction(session_factory(engine)) as session:
-            admin = await auth_service.ensure_admin(session, email)
-            if not admin.is_active or admin.role != "admin":
-                raise SystemExit(f"{email} exists but is not an active admin")
-            _, token = await auth_service.issue_token(session, admin, token_name)
-    finally:
-        await engine.dispose()
-    return token
-
-
-async def _revoke_token(token_id: uuid.UUID) -> None:
-    engine = create_engine(get_settings().database_url, pool_size=1)
-    try:
-        async with transaction(session_factory(engine)) as session:
-            await auth_service.revoke(session, token_id)
-    finally:
-        await engine.dispose()

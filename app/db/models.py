@@ -34,12 +34,17 @@ def _uuid_pk() -> Mapped[uuid.UUID]:
 
 class AdminUser(Base):
     __tablename__ = "admin_users"
-    __table_args__ = (CheckConstraint("role IN ('admin', 'system')", name="admin_users_role"),)
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('viewer', 'operator', 'admin', 'system')", name="admin_users_role_check"
+        ),
+    )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
     email: Mapped[str] = mapped_column(Text, unique=True)
     display_name: Mapped[str | None] = mapped_column(Text)
-    # 'system' is the account schedules act as; it cannot hold API tokens' human duties.
+    # viewer < operator < admin (app/graphql/permissions.py); 'system' is the account schedules
+    # act as and can hold no API token.
     role: Mapped[str] = mapped_column(Text, server_default="admin")
     is_active: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -57,6 +62,8 @@ class ApiToken(Base):
     name: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # NULL: never expires (tokens issued before expiry existed, or `--expires-in never`).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 

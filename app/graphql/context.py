@@ -9,6 +9,7 @@ from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
 from app.auth import service as auth_service
+from app.auth.service import Credential
 from app.db.engine import transaction
 from app.db.models import AdminUser
 from app.errors import Unauthenticated
@@ -27,7 +28,7 @@ class Context:
     request: HTTPConnection
     response: Response | None
     authorization: str | None
-    admin: AdminUser | None = None
+    credential: Credential | None = None
     # graphql-transport-ws's connection_init payload; Strawberry sets it on websocket connections.
     connection_params: dict[str, object] | None = None
     admins: DataLoader[uuid.UUID, AdminUser | None] = field(init=False)
@@ -44,16 +45,20 @@ class Context:
         value = params.get("Authorization", params.get("authorization"))
         return value if isinstance(value, str) else None
 
-    async def authenticate(self) -> AdminUser:
-        """The calling admin; raises UNAUTHENTICATED / FORBIDDEN."""
+    async def authenticate(self) -> Credential:
+        """The calling account and its token; raises UNAUTHENTICATED / FORBIDDEN."""
         # A websocket outlives a token's revocation: every operation on one checks it again.
-        if self.admin is None or isinstance(self.request, WebSocket):
+        if self.credential is None or isinstance(self.request, WebSocket):
             async with transaction(self.state.sessions) as session:
-                self.admin = await auth_service.authenticate(session, self.credentials)
-        return self.admin
+                self.credential = await auth_service.authenticate(session, self.credentials)
+        return self.credential
+
+    @property
+    def current_credential(self) -> Credential:
+        if self.credential is None:
+            raise Unauthenticated("not authenticated")
+        return self.credential
 
     @property
     def current_admin(self) -> AdminUser:
-        if self.admin is None:
-            raise Unauthenticated("not authenticated")
-        return self.admin
+        return self.current_credential.admin

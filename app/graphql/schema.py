@@ -4,12 +4,13 @@ import strawberry
 from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
+from app.graphql.admins.queries import AdminQueries
 from app.graphql.backups.mutations import BackupMutations
 from app.graphql.backups.queries import BackupQueries
 from app.graphql.errors import ErrorCodes
 from app.graphql.notifications.mutations import NotificationMutations
 from app.graphql.notifications.queries import NotificationQueries
-from app.graphql.permissions import RequireAdmin
+from app.graphql.permissions import Permissions
 from app.graphql.restores.mutations import RestoreMutations
 from app.graphql.restores.queries import RestoreQueries
 from app.graphql.retention.mutations import RetentionMutations
@@ -19,7 +20,7 @@ from app.graphql.schedules.queries import ScheduleQueries
 
 
 @strawberry.type
-class Query(BackupQueries, RestoreQueries, ScheduleQueries, NotificationQueries):
+class Query(BackupQueries, RestoreQueries, ScheduleQueries, NotificationQueries, AdminQueries):
     pass
 
 
@@ -36,7 +37,7 @@ schema = strawberry.Schema(
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
     extensions=[
         ErrorCodes,
-        RequireAdmin,
+        Permissions,
         lambda: QueryDepthLimiter(max_depth=12),
         lambda: MaxTokensLimiter(max_token_count=5000),
     ],

@@ -1,7 +1,9 @@
-"""Every operation needs an active admin's bearer token."""
+"""Every operation needs a live token of an active account."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
+import asyncpg
 from sqlalchemy import update
 
 from app.db.engine import create_engine, session_factory, transaction
@@ -63,3 +65,42 @@ async def test_revoked_token_is_unauthenticated(gql: GraphQLClient, settings: Se
         await auth_service.revoke(session, row)
     await engine.dispose()
     assert error_code(await gql(QUERY, token=token)) == "UNAUTHENTICATED"
+
+
+async def _expire(settings: Settings, token: str) -> None:
+    from app.auth.tokens import token_digest
+
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(
+            "UPDATE lifeboat.api_tokens SET expires_at = now() - interval '1 second' "
+            "WHERE token_hash = $1",
+            token_digest(token),
+        )
+    finally:
+        await conn.close()
+
+
+async def test_an_expired_token_is_unauthenticated(gql: GraphQLClient, settings: Settings) -> None:
+    _, token = await make_admin(lifetime=timedelta(days=90))
+    assert "errors" not in await gql(QUERY, token=token)
+    await _expire(settings, token)
+    body = await gql(QUERY, token=token)
+    assert error_code(body) == "UNAUTHENTICATED"
+    assert "expired" in body["errors"][0]["message"]
+
+
+async def test_me_names_the_account_its_role_and_the_token_expiry(gql: GraphQLClient) -> None:
+    email = f"{uuid.uuid4()}@test.local"
+    _, token = await make_admin(email, role="operator", lifetime=timedelta(days=90))
+    me = (await gql("{ me { email role tokenExpiresAt } }", token=token))["data"]["me"]
+    assert me["email"] == email and me["role"] == "operator"
+    expires = datetime.fromisoformat(me["tokenExpiresAt"])
+    assert abs(expires - (datetime.now(UTC) + timedelta(days=90))) < timedelta(minutes=5)
+
+
+async def test_a_token_without_expiry_never_expires(gql: GraphQLClient) -> None:
+    # Tokens issued before expiry existed have none (expires_at NULL), like this one.
+    _, token = await make_admin(lifetime=None)
+    body = await gql("{ me { tokenExpiresAt } }", token=token)
+    assert body == {"data": {"me": {"tokenExpiresAt": None}}}

@@ -26,3 +26,12 @@ class AdminUser:
             is_active=row.is_active,
             created_at=row.created_at,
         )
+
+
+@strawberry.type(description="The account and token a request acts as.")
+class CurrentAdmin:
+    email: str
+    role: str
+    token_expires_at: datetime | None = strawberry.field(
+        description="When the token in use expires; null if it never does."
+    )
