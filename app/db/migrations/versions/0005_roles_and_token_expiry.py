@@ -2,14 +2,14 @@
 
 Existing admins keep role admin and existing tokens keep no expiry (expires_at NULL).
 
-Revision ID: 0004_roles_and_token_expiry
-Revises: 0003_webhook_secrets
+Revision ID: 0005_roles_and_token_expiry
+Revises: 0004_restore_modes
 """
 
 from alembic import op
 
-revision = "0004_roles_and_token_expiry"
-down_revision = "0003_webhook_secrets"
+revision = "0005_roles_and_token_expiry"
+down_revision = "0004_restore_modes"
 branch_labels = None
 depends_on = None
 
