@@ -1,6 +1,7 @@
 """The one settings object: every knob comes from a LIFEBOAT_* environment variable."""
 
 from functools import cached_property, lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
 from pydantic import SecretStr, field_validator, model_validator
@@ -87,6 +88,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "lifeboat@localhost"
     notify_emails: str = ""
+    # Audit rows older than this many days are deleted by the scheduler.
+    audit_retention_days: float = 400.0
+    # Addresses or networks (comma-separated) of proxies whose X-Forwarded-For is believed.
+    trusted_proxies: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -102,6 +107,21 @@ class Settings(BaseSettings):
     def _plain_postgres_url(cls, value: str) -> str:
         if not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql://user@host:port/db URL")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in value.split(","):
+            if item.strip():
+                ip_network(item.strip(), strict=False)  # ValueError names the bad one
+        return value
+
+    @field_validator("audit_retention_days")
+    @classmethod
+    def _positive_days(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("must be a positive number of days")
         return value
 
     @model_validator(mode="after")
@@ -161,6 +181,14 @@ class Settings(BaseSettings):
     @property
     def notify_email_list(self) -> list[str]:
         return [address.strip() for address in self.notify_emails.split(",") if address.strip()]
+
+    @cached_property
+    def trusted_proxy_networks(self) -> list[IPv4Network | IPv6Network]:
+        return [
+            ip_network(item.strip(), strict=False)
+            for item in self.trusted_proxies.split(",")
+            if item.strip()
+        ]
 
     @property
     def cors_origin_list(self) -> list[str]:

@@ -5,7 +5,8 @@ Every tick the leader (see workers/leadership.py):
 2. fires the due schedules (health check first; a failing one records a failed backup and
    announces it instead of starting an export);
 3. applies each schedule's retention once its newest scheduled backup has completed;
-4. deletes pre-restore snapshots past their time.
+4. deletes pre-restore snapshots past their time;
+5. deletes audit rows older than LIFEBOAT_AUDIT_RETENTION_DAYS.
 `tick(deps, now)` takes the clock as an argument; reaping and expiry compare with timestamps
 PostgreSQL wrote, so they go by the wall clock whatever `now` says.
 """
@@ -20,6 +21,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import SYSTEM
+from app.audit.service import prune as prune_audit
 from app.backups.lifecycle import reap_stale_backups
 from app.db.engine import transaction
 from app.health.checks import before_backup
@@ -55,6 +58,7 @@ class TickReport:
     reaped_backups: list[str] = field(default_factory=list)
     retention_applied: list[str] = field(default_factory=list)
     expired_pre_restore: list[str] = field(default_factory=list)
+    audit_rows_deleted: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -98,7 +102,7 @@ async def _retention(deps: SchedulerDeps, report: TickReport) -> None:
         # Only after a success: a failing schedule must not thin out the backups that remain.
         if status == "completed":
             result = await apply_schedule_retention(
-                deps.sessions, deps.archives, run.schedule_id, dry_run=False
+                deps.sessions, deps.archives, run.schedule_id, dry_run=False, actor=SYSTEM
             )
             report.retention_applied += [row.backup_id for row in result.forgotten]
         async with transaction(deps.sessions) as session:
@@ -111,8 +115,14 @@ async def _expire(deps: SchedulerDeps, report: TickReport) -> None:
         deps.archives,
         deps.settings.pre_restore_retention_days,
         dry_run=False,
+        actor=SYSTEM,
     )
     report.expired_pre_restore = [row.backup_id for row in result.forgotten]
+
+
+async def _prune_audit(deps: SchedulerDeps, report: TickReport) -> None:
+    async with transaction(deps.sessions) as session:
+        report.audit_rows_deleted = await prune_audit(session, deps.settings.audit_retention_days)
 
 
 async def tick(deps: SchedulerDeps, now: datetime) -> TickReport:
@@ -123,6 +133,7 @@ async def tick(deps: SchedulerDeps, now: datetime) -> TickReport:
         ("fire", lambda: _fire(deps, now, report)),
         ("retention", lambda: _retention(deps, report)),
         ("pre-restore expiry", lambda: _expire(deps, report)),
+        ("audit retention", lambda: _prune_audit(deps, report)),
     ]
     for name, step in steps:
         try:

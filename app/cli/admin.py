@@ -1,17 +1,15 @@
 """`lifeboat admin create|set-role|tokens|revoke-token`: accounts, roles and API tokens.
 
 These act on Lifeboat's database directly (whoever runs them can reach it), not through the API.
+Each leaves one audit row (admin.create, admin.set-role, admin.tokens, admin.revoke-token).
 """
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.table import Table
@@ -20,25 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.auth import service as auth_service
 from app.auth.expiry import DEFAULT_EXPIRES_IN, parse_expires_in
 from app.auth.roles import HUMAN_ROLES
-from app.db.engine import create_engine, session_factory, transaction
-from app.db.migrate import migrate
+from app.cli.audited import run_audited
 from app.db.models import ApiToken
 from app.errors import AppError
-from app.settings import get_settings
 
 log = logging.getLogger("lifeboat.cli")
 
 # Exit status when Lifeboat refuses (unknown account, role conflict, bad role), as the API CLI.
 REFUSED = 3
 
-T = TypeVar("T")
 
-
-def _lifetime(text: str) -> timedelta | None:
+def _lifetime(text: str) -> str:
     try:
-        return parse_expires_in(text)
+        parse_expires_in(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+    return text
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -80,35 +75,28 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     revoke.set_defaults(run=_run_revoke)
 
 
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one transaction on Lifeboat's database (migrated first if needed)."""
-    database_url = get_settings().database_url
-    migrate(database_url)  # a no-op when the schema is current
-
-    async def run() -> T:
-        engine = create_engine(database_url, pool_size=1)
-        try:
-            async with transaction(session_factory(engine)) as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
 def _refused(error: AppError) -> int:
     print(f"error: {error.message}", file=sys.stderr)
     return REFUSED
 
 
 def _run_create(args: argparse.Namespace) -> int:
+    arguments = {
+        "email": args.email,
+        "role": args.role,
+        "expiresIn": args.expires_in,
+        "tokenName": args.token_name,
+    }
+
     async def work(session: AsyncSession) -> auth_service.IssuedToken:
-        return await auth_service.create_with_token(
-            session, args.email, args.role, args.expires_in, args.token_name
+        issued = await auth_service.create_with_token(
+            session, args.email, args.role, parse_expires_in(args.expires_in), args.token_name
         )
+        arguments["tokenId"] = str(issued.token.id)
+        return issued
 
     try:
-        issued = _in_transaction(work)
+        issued = run_audited("admin.create", arguments, work)
     except AppError as error:
         return _refused(error)
     expires = issued.token.expires_at
@@ -124,12 +112,15 @@ def _run_create(args: argparse.Namespace) -> int:
 
 
 def _run_set_role(args: argparse.Namespace) -> int:
+    arguments = {"email": args.email, "role": args.role}
+
     async def work(session: AsyncSession) -> str:
         _, previous = await auth_service.set_role(session, args.email, args.role)
+        arguments["previousRole"] = previous
         return previous
 
     try:
-        previous = _in_transaction(work)
+        previous = run_audited("admin.set-role", arguments, work)
     except AppError as error:
         return _refused(error)
     log.info("%s: role %s → %s", args.email, previous, args.role)
@@ -154,7 +145,7 @@ def _run_tokens(args: argparse.Namespace) -> int:
         return tokens
 
     try:
-        tokens = _in_transaction(work)
+        tokens = run_audited("admin.tokens", {"email": args.email}, work)
     except AppError as error:
         return _refused(error)
     now = datetime.now(UTC)
@@ -193,11 +184,14 @@ def _minute(value: datetime | None) -> str:
 
 
 def _run_revoke(args: argparse.Namespace) -> int:
+    arguments = {"tokenId": str(args.token_id)}
+
     async def work(session: AsyncSession) -> None:
-        await auth_service.revoke(session, args.token_id)
+        token = await auth_service.revoke(session, args.token_id)
+        arguments["adminId"] = str(token.admin_user_id)
 
     try:
-        _in_transaction(work)
+        run_audited("admin.revoke-token", arguments, work)
     except AppError as error:
         return _refused(error)
     log.info("revoked token %s", args.token_id)

@@ -1,18 +1,27 @@
-"""The per-request GraphQL context: app state, the caller, and loaders."""
+"""The per-request GraphQL context: app state, the caller, transactions, and loaders."""
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
 
+from app import audit
+from app.audit.service import record_failed_authentication
 from app.auth import service as auth_service
 from app.auth.service import Credential
 from app.db.engine import transaction
 from app.db.models import AdminUser
-from app.errors import Unauthenticated
+from app.errors import AppError, Unauthenticated
+from app.graphql.auditing import pending_audit
+from app.http.client_address import client_address
 from app.state import AppState
 
 
@@ -45,12 +54,26 @@ class Context:
         value = params.get("Authorization", params.get("authorization"))
         return value if isinstance(value, str) else None
 
+    @cached_property
+    def client_address(self) -> str | None:
+        return client_address(self.request, self.state.settings.trusted_proxy_networks)
+
     async def authenticate(self) -> Credential:
-        """The calling account and its token; raises UNAUTHENTICATED / FORBIDDEN."""
+        """The calling account and its token; raises UNAUTHENTICATED / FORBIDDEN.
+
+        A refusal is counted in the audit trail, in the same transaction as the lookup.
+        """
         # A websocket outlives a token's revocation: every operation on one checks it again.
         if self.credential is None or isinstance(self.request, WebSocket):
             async with transaction(self.state.sessions) as session:
-                self.credential = await auth_service.authenticate(session, self.credentials)
+                try:
+                    self.credential = await auth_service.authenticate(session, self.credentials)
+                except AppError as error:
+                    refusal = error
+                    await record_failed_authentication(session, self.client_address, error.code)
+                else:
+                    return self.credential
+            raise refusal
         return self.credential
 
     @property
@@ -62,3 +85,38 @@ class Context:
     @property
     def current_admin(self) -> AdminUser:
         return self.current_credential.admin
+
+    @property
+    def actor(self) -> audit.Actor:
+        credential = self.current_credential
+        return audit.Actor(
+            kind="admin",
+            admin_id=credential.admin.id,
+            admin_email=credential.admin.email,
+            token_id=credential.token.id,
+            client_address=self.client_address,
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """The transaction of a mutation: it commits the mutation's audit row with its work.
+
+        Mutations open their transaction here, never with app.db.engine.transaction: the row
+        saying the root field ran ("ok") is written just before the commit, so both commit or
+        neither does. Should the block fail, nothing is written here; the audit field extension
+        records the failure on its own.
+        """
+        entry = pending_audit()
+        async with transaction(self.state.sessions) as session:
+            yield session
+            if entry is not None and not entry.recorded:
+                await audit.record(session, self.actor, entry.action, entry.arguments)
+        if entry is not None:
+            entry.recorded = True
+
+    async def record_alone(
+        self, action: str, arguments: dict[str, Any] | None, outcome: str
+    ) -> None:
+        """An audit row in a transaction of its own: refusals, failures, reads."""
+        async with transaction(self.state.sessions) as session:
+            await audit.record(session, self.actor, action, arguments, outcome)

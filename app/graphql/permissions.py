@@ -16,6 +16,7 @@ from strawberry.types.graphql import OperationType
 
 from app.auth.roles import ADMIN, OPERATOR, VIEWER, allows
 from app.errors import AppError, Forbidden
+from app.graphql.auditing import set_operation
 from app.graphql.context import Context
 from app.graphql.operation import Operation, RootField, read_operation
 
@@ -77,15 +78,18 @@ def required_role(root_type: str, field: RootField) -> str:
     return rule if isinstance(rule, str) else rule(field.arguments)
 
 
-def check_roles(role: str, operation: Operation) -> None:
-    """FORBIDDEN, naming the role needed, unless `role` may run every root field selected."""
+def refused_field(role: str, operation: Operation) -> tuple[RootField, str] | None:
+    """The first root field `role` may not run and the role it needs; None if all are allowed."""
     for field in operation.fields:
         needed = required_role(operation.root_type, field)
         if not allows(role, needed):
-            raise Forbidden(f"{field.name} needs role {needed} (this account is {role})")
+            return field, needed
+    return None
 
 
 class Permissions(SchemaExtension):
+    """Authenticate, then check every root field's role; a refusal is an audit row."""
+
     async def on_execute(self) -> AsyncIterator[None]:
         execution = self.execution_context
         context = execution.context
@@ -99,8 +103,15 @@ class Permissions(SchemaExtension):
                 execution.operation_name,
                 execution.variables,
             )
-            if operation is not None:
-                check_roles(credential.admin.role, operation)
+            set_operation(operation)
+            refused = refused_field(credential.admin.role, operation) if operation else None
+            if refused is not None:
+                field, needed = refused
+                error = Forbidden(
+                    f"{field.name} needs role {needed} (this account is {credential.admin.role})"
+                )
+                await context.record_alone(field.name, field.arguments, error.code)
+                raise error
         except AppError as error:
             refusal = GraphQLError(error.message, extensions={"code": error.code})
             if execution.operation_type is OperationType.SUBSCRIPTION:

@@ -5,6 +5,8 @@ from strawberry.extensions import MaxTokensLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
 from app.graphql.admins.queries import AdminQueries
+from app.graphql.audit.queries import AuditQueries
+from app.graphql.auditing import audit_root_fields
 from app.graphql.backups.mutations import BackupMutations
 from app.graphql.backups.queries import BackupQueries
 from app.graphql.errors import ErrorCodes
@@ -20,7 +22,14 @@ from app.graphql.schedules.queries import ScheduleQueries
 
 
 @strawberry.type
-class Query(BackupQueries, RestoreQueries, ScheduleQueries, NotificationQueries, AdminQueries):
+class Query(
+    BackupQueries,
+    RestoreQueries,
+    ScheduleQueries,
+    NotificationQueries,
+    AdminQueries,
+    AuditQueries,
+):
     pass
 
 
@@ -30,6 +39,8 @@ class Mutation(
 ):
     pass
 
+
+audit_root_fields(Mutation, Query)
 
 schema = strawberry.Schema(
     query=Query,

@@ -11,9 +11,11 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import SYSTEM, Actor, record
 from app.backups.repository import get_by_backup_id
 from app.db.engine import transaction
 from app.db.models import SystemBackup
@@ -59,8 +61,9 @@ async def apply_schedule_retention(
     archives: ObjectStore,
     schedule_id: uuid.UUID,
     dry_run: bool,
+    actor: Actor = SYSTEM,
 ) -> RetentionReport:
-    """Apply a schedule's policy to the backups it made."""
+    """Apply a schedule's policy to the backups it made; each deletion is audited as `actor`'s."""
     async with sessions() as session:
         schedule = await session.get(Schedule, schedule_id)
         if schedule is None:
@@ -74,7 +77,8 @@ async def apply_schedule_retention(
         zone(schedule.timezone),
         newest,
     )
-    return await _carry_out(sessions, archives, rows, decision, dry_run)
+    deletion = Deletion(actor, "retention.delete", {"scheduleId": str(schedule.id)})
+    return await _carry_out(sessions, archives, rows, decision, dry_run, deletion)
 
 
 async def expire_pre_restore_snapshots(
@@ -83,6 +87,7 @@ async def expire_pre_restore_snapshots(
     keep_days: float,
     dry_run: bool,
     now: datetime | None = None,
+    actor: Actor = SYSTEM,
 ) -> RetentionReport:
     """Delete pre-restore snapshots older than `keep_days` (LIFEBOAT_PRE_RESTORE_RETENTION_DAYS)."""
     async with sessions() as session:
@@ -95,7 +100,17 @@ async def expire_pre_restore_snapshots(
         now or datetime.now(UTC),
         newest,
     )
-    return await _carry_out(sessions, archives, rows, decision, dry_run)
+    deletion = Deletion(actor, "snapshot.expire", {"keepDays": keep_days})
+    return await _carry_out(sessions, archives, rows, decision, dry_run, deletion)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """Who deletes and why, for the audit row each deletion writes in its transaction."""
+
+    actor: Actor
+    action: str
+    arguments: dict[str, Any]
 
 
 async def _carry_out(
@@ -104,12 +119,13 @@ async def _carry_out(
     rows: list[SystemBackup],
     decision: policy.Decision,
     dry_run: bool,
+    deletion: Deletion,
 ) -> RetentionReport:
     by_id = {row.backup_id: row for row in rows}
     report = RetentionReport(dry_run=dry_run)
     report.kept = [(by_id[backup_id], reasons) for backup_id, reasons in decision.keep.items()]
     for backup_id in decision.forget:
-        if dry_run or await delete_backup(sessions, archives, backup_id):
+        if dry_run or await delete_backup(sessions, archives, backup_id, deletion):
             report.forgotten.append(by_id[backup_id])
         else:
             report.kept.append((by_id[backup_id], ["changed while retention ran"]))
@@ -117,7 +133,10 @@ async def _carry_out(
 
 
 async def delete_backup(
-    sessions: async_sessionmaker[AsyncSession], archives: ObjectStore, backup_id: str
+    sessions: async_sessionmaker[AsyncSession],
+    archives: ObjectStore,
+    backup_id: str,
+    deletion: Deletion,
 ) -> bool:
     """Delete a backup's objects, then its record (kept as a tombstone if restores refer to it).
 
@@ -131,7 +150,10 @@ async def delete_backup(
             return False
         if backup_id == await repository.newest_completed_id(session):
             return False
-        # Objects first: should this fail, the record stays and the next run tries again.
+        # The audit row first: should it fail, nothing is deleted.
+        arguments = {**deletion.arguments, "backupId": backup_id}
+        await record(session, deletion.actor, deletion.action, arguments)
+        # Objects next: should this fail, the record stays and the next run tries again.
         deleted = await asyncio.to_thread(archives.delete_prefix, backup_prefix(backup_id))
         if await repository.referenced_by_restores(session, backup_id):
             await repository.mark_deleted(session, backup_id)

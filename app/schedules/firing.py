@@ -20,6 +20,7 @@ import asyncpg
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import OK, SYSTEM, record
 from app.auth.service import SYSTEM_ACCOUNT_EMAIL, ensure_admin
 from app.backups.ids import new_backup_id
 from app.backups.service import create_backup
@@ -103,6 +104,8 @@ async def _fire_one(
         }
         description = f"{schedule.name}: due {due_at:%Y-%m-%d %H:%M} UTC"
         backup = None
+        # A health check that failed is a precondition of the backup that failed.
+        outcome = OK if failure is None else "PRECONDITION_FAILED"
         if failure is None and target is not None:
             try:
                 async with session.begin_nested():
@@ -117,11 +120,14 @@ async def _fire_one(
                     )
             except AppError as error:
                 failure = f"could not start the backup: {error.message}"
+                outcome = error.code
         if backup is None:
             backup = await _record_failed(
                 session, system, schedule, description, metadata, failure or "no target"
             )
         await repository.set_run_backup(session, schedule.id, due_at, backup.backup_id)
+        arguments = {**metadata, "backupId": backup.backup_id, "failure": failure}
+        await record(session, SYSTEM, "backup.scheduled", arguments, outcome)
     if schedule.next_run_at < due_at:
         logger.info("schedule %s skipped missed due times before %s", schedule.name, due_at)
     logger.info("schedule %s fired for %s: backup %s", schedule.name, due_at, backup.backup_id)

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import socket
 import subprocess
 import sys
 import uuid
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import GraphQLClient, error_code
+from tests.support.audit import audit_rows, rows_containing
 
 LIFEBOAT = Path(sys.executable).with_name("lifeboat")
 
@@ -116,3 +118,33 @@ async def test_a_lifetime_that_is_not_one_is_bad_usage(databases: None) -> None:
     done = await lifeboat("admin", "create", new_email(), "--expires-in", "soon")
     assert done.returncode == 2
     assert "90d" in done.stderr
+
+
+async def test_each_command_leaves_one_cli_row_and_no_token(databases: None) -> None:
+    email = new_email()
+    token = await create(email, "--role", "viewer", "--token-name", "ci")
+    [created] = await audit_rows("action = 'admin.create' AND arguments->>'email' = $1", email)
+    assert (created["actor"], created["outcome"], created["admin_email"]) == ("cli", "ok", None)
+    assert created["client_address"].endswith("@" + socket.gethostname())
+    assert created["arguments"]["role"] == "viewer"
+    assert created["arguments"]["expiresIn"] == "90d"
+    [listed] = await tokens(email)
+    assert created["arguments"]["tokenId"] == listed["id"]
+
+    refused = await lifeboat("admin", "create", email, "--role", "admin")
+    assert refused.returncode == 3
+    await lifeboat("admin", "set-role", email, "operator")
+    await lifeboat("admin", "revoke-token", listed["id"])
+
+    rows = await audit_rows(
+        "arguments->>'email' = $1 OR arguments->>'tokenId' = $2", email, listed["id"]
+    )
+    assert [(row["action"], row["outcome"]) for row in rows] == [
+        ("admin.create", "ok"),
+        ("admin.tokens", "ok"),
+        ("admin.create", "CONFLICT"),
+        ("admin.set-role", "ok"),
+        ("admin.revoke-token", "ok"),
+    ]
+    assert rows[3]["arguments"]["previousRole"] == "viewer"
+    assert await rows_containing(token) == 0

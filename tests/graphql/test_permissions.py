@@ -26,6 +26,7 @@ OPERATIONS = {
     "webhooks": ("admin", "{ webhooks { id } }"),
     "notificationDeliveries": ("admin", "{ notificationDeliveries { id } }"),
     "restoreConfirmationCode": ("admin", '{ restoreConfirmationCode(backupId: "bk_none") }'),
+    "auditEvents": ("admin", "{ auditEvents(limit: 1) { id } }"),
     "createBackup": ("operator", "mutation { createBackup(input: {type: SCHEDULED}) { id } }"),
     "pinBackup": ("operator", 'mutation { pinBackup(backupId: "bk_none") { id } }'),
     "unpinBackup": ("operator", 'mutation { unpinBackup(backupId: "bk_none") { id } }'),

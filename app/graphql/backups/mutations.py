@@ -3,7 +3,6 @@
 import strawberry
 
 from app.backups import service
-from app.db.engine import transaction
 from app.errors import BadUserInput
 from app.graphql.backups.types import Backup, BackupType, CreateBackupInput
 from app.graphql.context import Context
@@ -19,7 +18,7 @@ class BackupMutations:
             raise BadUserInput("SCHEDULED backups are made by schedules, not requested directly")
         state = info.context.state
         admin = info.context.current_admin
-        async with state.target_pool.acquire() as target, transaction(state.sessions) as session:
+        async with state.target_pool.acquire() as target, info.context.transaction() as session:
             row = await service.create_backup(
                 session, target, admin, input.type.value, input.tables, input.description
             )

@@ -2,7 +2,6 @@
 
 import strawberry
 
-from app.db.engine import transaction
 from app.graphql.context import Context
 from app.graphql.ids import parse_uuid
 from app.graphql.notifications.types import CreatedWebhook, CreateWebhookInput, Webhook
@@ -15,7 +14,7 @@ class NotificationMutations:
     async def create_webhook(
         self, info: strawberry.Info[Context, None], input: CreateWebhookInput
     ) -> CreatedWebhook:
-        async with transaction(info.context.state.sessions) as session:
+        async with info.context.transaction() as session:
             created = await service.create_webhook(
                 session,
                 info.context.state.settings.keyring,
@@ -30,12 +29,12 @@ class NotificationMutations:
     async def set_webhook_enabled(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, enabled: bool
     ) -> Webhook:
-        async with transaction(info.context.state.sessions) as session:
+        async with info.context.transaction() as session:
             row = await service.set_webhook_enabled(session, parse_uuid(id, "webhook"), enabled)
         return Webhook.from_row(row)
 
     @strawberry.mutation(description="Delete a webhook; its pending deliveries are dropped.")
     async def delete_webhook(self, info: strawberry.Info[Context, None], id: strawberry.ID) -> bool:
-        async with transaction(info.context.state.sessions) as session:
+        async with info.context.transaction() as session:
             await service.delete_webhook(session, parse_uuid(id, "webhook"))
         return True

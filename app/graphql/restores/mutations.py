@@ -2,7 +2,6 @@
 
 import strawberry
 
-from app.db.engine import transaction
 from app.graphql.context import Context
 from app.graphql.restores.types import RestoreBackupInput, RestoreOperation
 from app.restores import service
@@ -19,7 +18,7 @@ class RestoreMutations:
     ) -> RestoreOperation:
         state = info.context.state
         admin = info.context.current_admin
-        async with state.target_pool.acquire() as target, transaction(state.sessions) as session:
+        async with state.target_pool.acquire() as target, info.context.transaction() as session:
             row, backup = await service.request_restore(
                 session,
                 target,

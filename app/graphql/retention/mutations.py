@@ -2,7 +2,6 @@
 
 import strawberry
 
-from app.db.engine import transaction
 from app.graphql.backups.types import Backup
 from app.graphql.context import Context
 from app.graphql.ids import parse_uuid
@@ -21,7 +20,11 @@ class RetentionMutations:
     ) -> RetentionReport:
         state = info.context.state
         report = await service.apply_schedule_retention(
-            state.sessions, state.archives, parse_uuid(schedule_id, "schedule"), dry_run
+            state.sessions,
+            state.archives,
+            parse_uuid(schedule_id, "schedule"),
+            dry_run,
+            actor=info.context.actor,
         )
         return RetentionReport.from_report(report)
 
@@ -34,18 +37,22 @@ class RetentionMutations:
     ) -> RetentionReport:
         state = info.context.state
         report = await service.expire_pre_restore_snapshots(
-            state.sessions, state.archives, state.settings.pre_restore_retention_days, dry_run
+            state.sessions,
+            state.archives,
+            state.settings.pre_restore_retention_days,
+            dry_run,
+            actor=info.context.actor,
         )
         return RetentionReport.from_report(report)
 
     @strawberry.mutation(description="Pin a backup: retention never deletes it.")
     async def pin_backup(self, info: strawberry.Info[Context, None], backup_id: str) -> Backup:
-        async with transaction(info.context.state.sessions) as session:
+        async with info.context.transaction() as session:
             row = await service.set_pinned(session, backup_id, True)
         return Backup.from_row(row)
 
     @strawberry.mutation(description="Unpin a backup: retention may delete it again.")
     async def unpin_backup(self, info: strawberry.Info[Context, None], backup_id: str) -> Backup:
-        async with transaction(info.context.state.sessions) as session:
+        async with info.context.transaction() as session:
             row = await service.set_pinned(session, backup_id, False)
         return Backup.from_row(row)

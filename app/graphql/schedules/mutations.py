@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 import asyncpg
 import strawberry
 
-from app.db.engine import transaction
 from app.graphql.context import Context
 from app.graphql.ids import parse_uuid
 from app.graphql.schedules.types import CreateScheduleInput, Schedule, UpdateScheduleInput
@@ -43,7 +42,7 @@ class ScheduleMutations:
             enabled=input.enabled,
         )
         needed = spec.backup_type == "partial" and bool(spec.tables)
-        async with _target_if(state, needed) as target, transaction(state.sessions) as session:
+        async with _target_if(state, needed) as target, info.context.transaction() as session:
             row = await service.create_schedule(session, target, spec)
         return Schedule.from_row(row)
 
@@ -64,7 +63,7 @@ class ScheduleMutations:
             enabled=input.enabled,
         )
         needed = bool(spec.tables) or spec.backup_type == "partial"
-        async with _target_if(state, needed) as target, transaction(state.sessions) as session:
+        async with _target_if(state, needed) as target, info.context.transaction() as session:
             row = await service.update_schedule(session, target, schedule_id, spec)
         return Schedule.from_row(row)
 
@@ -74,7 +73,7 @@ class ScheduleMutations:
     async def set_schedule_enabled(
         self, info: strawberry.Info[Context, None], id: strawberry.ID, enabled: bool
     ) -> Schedule:
-        async with transaction(info.context.state.sessions) as session:
+        async with info.context.transaction() as session:
             row = await service.set_enabled(session, parse_uuid(id, "schedule"), enabled)
         return Schedule.from_row(row)
 
@@ -82,6 +81,6 @@ class ScheduleMutations:
     async def delete_schedule(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> bool:
-        async with transaction(info.context.state.sessions) as session:
+        async with info.context.transaction() as session:
             await service.delete_schedule(session, parse_uuid(id, "schedule"))
         return True
