@@ -37,6 +37,8 @@ class Schedule(Base):
     keep_weekly: Mapped[int | None] = mapped_column(Integer)
     keep_monthly: Mapped[int | None] = mapped_column(Integer)
     enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    # Drill each backup it makes once completed; retention then waits for the drills.
+    verify: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
     # The next due time (UTC); firing claims it by moving it forward atomically.
     next_run_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import delete, text
 
 from app.auth import service as auth_service
+from app.db.drill_models import Verification
 from app.db.engine import transaction
 from app.db.models import SystemBackup
 from app.db.schedule_models import NotificationDelivery, Schedule, Webhook
@@ -40,6 +41,7 @@ class RecordingJobs:
 
 async def _clear(ctx: PipelineContext) -> None:
     async with transaction(ctx.sessions) as session:
+        await session.execute(delete(Verification))
         await session.execute(delete(Schedule))
         await session.execute(delete(NotificationDelivery))
         await session.execute(delete(Webhook))
@@ -47,7 +49,7 @@ async def _clear(ctx: PipelineContext) -> None:
 
 @pytest.fixture
 async def automation(pipeline_context: PipelineContext) -> AsyncIterator[PipelineContext]:
-    """A pipeline context with no schedules, webhooks or deliveries before and after the test.
+    """A pipeline context with no schedules, drills, webhooks or deliveries before and after.
 
     The seed schedules would otherwise fire whenever a test's clock passes their due time.
     """
