@@ -4,7 +4,7 @@ from functools import cached_property, lru_cache
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.crypto.errors import InvalidKey
@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     audit_retention_days: float = 400.0
     # Addresses or networks (comma-separated) of proxies whose X-Forwarded-For is believed.
     trusted_proxies: str = ""
+    # Restore drills: scratch databases go to this server (a spare one, its role needs
+    # CREATEDB; the URL's database is where CREATE DATABASE runs). Empty: the target's server.
+    drill_database_url: str = ""
+    # Connections a drill reads tables back on, side by side.
+    drill_read_connections: int = 2
 
     @model_validator(mode="before")
     @classmethod
@@ -102,9 +107,11 @@ class Settings(BaseSettings):
             data = {**data, "target_database_url": with_database(own, demo)}
         return data
 
-    @field_validator("database_url", "target_database_url")
+    @field_validator("database_url", "target_database_url", "drill_database_url")
     @classmethod
-    def _plain_postgres_url(cls, value: str) -> str:
+    def _plain_postgres_url(cls, value: str, info: ValidationInfo) -> str:
+        if info.field_name == "drill_database_url" and not value:
+            return value
         if not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("must be a postgresql://user@host:port/db URL")
         return value

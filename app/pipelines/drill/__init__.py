@@ -1,0 +1,1 @@
+"""The restore drill: a backup restored into a scratch database and proven equal."""

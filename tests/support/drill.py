@@ -1,0 +1,148 @@
+"""Drill tests: a copy of the target made with PostgreSQL's own tools, to read back from."""
+
+import asyncio
+import shlex
+import subprocess
+import uuid
+
+import asyncpg
+
+from app.archive.manifest import Manifest
+from app.archive.reader import read_object
+from app.archive.writer import ArchiveObjectWriter
+from app.auth import service as auth_service
+from app.db.drill_models import Verification
+from app.db.engine import transaction
+from app.db.urls import with_database
+from app.drills.service import request_drill
+from app.pgtools import find_program
+from app.pipelines.context import PipelineContext
+from app.pipelines.drill.progress import DrillProgress
+from app.pipelines.drill.scratch import connect_server, list_scratch
+from app.pipelines.restore.load import load_table
+from app.settings import Settings
+from app.storage.client import ObjectStore
+from app.storage.keys import manifest_key
+from tests.conftest import ADMIN_URL, drop_database
+
+
+async def copy_target(target_url: str, name: str) -> str:
+    """A new database `name` holding what pg_dump | pg_restore makes of the target; its URL.
+
+    For tests of one drill step (reading back, sequences) without Lifeboat's restore:
+    pg_restore's COPY loads each table in the order pg_dump read it, the export's order.
+    """
+    url = with_database(target_url, name)
+    await drop_database(url)
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    dump = find_program("pg_dump", 0).path
+    restore = find_program("pg_restore", 0).path
+    command = f"{dump} -Fc {shlex.quote(target_url)} | {restore} -d {shlex.quote(url)}"
+    await asyncio.to_thread(subprocess.run, command, shell=True, check=True)
+    return url
+
+
+async def pg_restore_loader(
+    archives: ObjectStore,
+    manifest: Manifest,
+    server_url: str,
+    database: str,
+    progress: DrillProgress,
+    *,
+    jobs: int,
+) -> dict[str, int]:
+    """Stand-in for the restore stream's restore into a new database, for drill tests until
+    it is on main: CREATE DATABASE, the archive's schema with pg_restore (pre-data), each
+    table's archived rows with the restore's own load step, then post-data (indexes,
+    constraints, foreign keys)."""
+    assert manifest.schema is not None
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{database}" TEMPLATE template0')
+    finally:
+        await admin.close()
+    url = with_database(server_url, database)
+    schema = manifest.schema
+    dump = b"".join(
+        read_object(archives, schema.object, sha256=schema.sha256, stored_bytes=schema.stored_bytes)
+    )
+    restore = find_program("pg_restore", 0).path
+
+    def pg_restore(section: str) -> None:
+        subprocess.run(
+            [restore, "--no-owner", "--exit-on-error", f"--section={section}", "-d", url],
+            input=dump,
+            check=True,
+            capture_output=True,
+        )
+
+    await asyncio.to_thread(pg_restore, "pre-data")
+    conn = await asyncpg.connect(url, server_settings=manifest.session_settings)
+    loaded = {}
+    try:
+        progress.step = "load"
+        for entry in manifest.tables:
+            loaded[entry.name] = await load_table(
+                conn, archives, entry, manifest.copy_format, progress
+            )
+        for sequence in manifest.sequences:
+            name = f'"{sequence.schema}"."{sequence.sequence}"'
+            await conn.execute(
+                "SELECT setval($1::regclass, $2, $3)", name, sequence.last_value, sequence.is_called
+            )
+    finally:
+        await conn.close()
+    progress.step = "post-data"
+    try:
+        await asyncio.to_thread(pg_restore, "post-data")
+    except subprocess.CalledProcessError as error:
+        message = error.stderr.decode(errors="replace")
+        conn = await asyncpg.connect(url)
+        try:  # the same statement again, for PostgreSQL's own typed error
+            statement = message.split("Command was: ", 1)[-1].strip()
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+        raise
+    return loaded
+
+
+async def request(ctx: PipelineContext, backup_id: str) -> str:
+    """A committed running drill of the backup, as verifyBackup records it; its id."""
+    async with transaction(ctx.sessions) as session:
+        admin = await auth_service.ensure_admin(session, "driller@test.local")
+        drill = await request_drill(session, backup_id, admin.id)
+    return str(drill.verification.id)
+
+
+async def verification(ctx: PipelineContext, verification_id: str) -> Verification:
+    async with ctx.sessions() as session:
+        row = await session.get(Verification, uuid.UUID(verification_id))
+    assert row is not None
+    return row
+
+
+async def scratch_left(settings: Settings) -> list[str]:
+    """Scratch databases of this test run still on the drill server."""
+    conn = await connect_server(settings)
+    try:
+        return await list_scratch(conn, settings)
+    finally:
+        await conn.close()
+
+
+def rewrite_table(archives: ObjectStore, manifest: Manifest, name: str, data: bytes) -> None:
+    """Replace a table's archived rows by `data`, with a manifest that vouches for them, as a
+    backup written from damaged rows would be (every checksum agrees)."""
+    entry = next(table for table in manifest.tables if table.name == name)
+    writer = ArchiveObjectWriter(archives, entry.object, part_size=5 << 20, level=1)
+    writer.write(data)
+    written = writer.close()
+    entry.raw_bytes, entry.stored_bytes = written.raw_bytes, written.stored_bytes
+    entry.sha256, entry.stream_sha256 = written.sha256, written.raw_sha256
+    entry.rows = data.count(b"\n")
+    archives.put_bytes(manifest_key(manifest.backup_id), manifest.to_json())
