@@ -8,7 +8,15 @@ Rules, over one schedule's backups (newest first, by creation time):
   and backups still being created are kept;
 - failed backups never fill a slot; they are kept while newer than the oldest completed backup
   kept (so recent failures stay visible) and go with the rest after that;
-- a policy with every rule off keeps everything (like restic, which refuses an empty policy).
+- a policy with every rule off keeps everything (like restic, which refuses an empty policy);
+- a backup whose restore drill is running is kept.
+With `verify` (a schedule that drills its backups), retention waits for the drills:
+- only backups whose latest drill PASSED fill the keep slots;
+- one whose drill FAILED (damaged) never fills a slot and never counts as kept: it stays only
+  while it is the newest completed backup (or pinned, or being restored);
+- one whose drill gave ERROR, or that was never drilled, is unverified: it is kept if the
+  rules would keep it without drills (over every completed backup not FAILED), without
+  taking a verified backup's slot.
 Pre-restore snapshots follow their own rule (`select_pre_restore`): kept for a fixed time.
 """
 
@@ -17,6 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+# Latest drill statuses that leave a backup unverified (None: never drilled).
+UNVERIFIED = (None, "error")
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -24,6 +35,8 @@ class Policy:
     keep_daily: int = 0
     keep_weekly: int = 0
     keep_monthly: int = 0
+    # The schedule drills its backups: only PASSED ones fill the slots (see above).
+    verify: bool = False
 
     @property
     def keeps_everything(self) -> bool:
@@ -37,6 +50,8 @@ class Candidate:
     created_at: datetime
     pinned: bool = False
     restoring: bool = False
+    # Status of its latest restore drill (running, passed, failed, error), None if never drilled.
+    verification: str | None = None
 
 
 @dataclass
@@ -76,6 +91,8 @@ def _protections(candidate: Candidate, newest_overall: str | None) -> list[str]:
         reasons.append("being restored")
     if candidate.backup_id == newest_overall:
         reasons.append("newest completed backup")
+    if candidate.verification == "running":
+        reasons.append("drill running")
     return reasons
 
 
@@ -93,25 +110,23 @@ def select(
     if policy.keeps_everything:
         for candidate in ordered:
             reasons[candidate.backup_id].append("no retention rule")
-
-    def local(moment: datetime) -> datetime:
-        return moment.astimezone(tz)
-
-    for candidate in completed[: policy.keep_last]:
-        reasons[candidate.backup_id].append("last")
-    rules: list[tuple[str, int, Callable[[datetime], Hashable]]] = [
-        ("daily", policy.keep_daily, lambda m: local(m).date()),
-        ("weekly", policy.keep_weekly, lambda m: local(m).isocalendar()[:2]),
-        ("monthly", policy.keep_monthly, lambda m: (local(m).year, local(m).month)),
-    ]
-    for name, count, bucket in rules:
-        for backup_id in _buckets(completed, count, bucket):
-            reasons[backup_id].append(name)
+    if policy.verify:
+        passed = [c for c in completed if c.verification == "passed"]
+        _fill_slots(reasons, passed, policy, tz)
+        # Unverified backups keep what they would keep without drills, in their own slots.
+        without_drills = [c for c in completed if c.verification != "failed"]
+        unverified = {c.backup_id for c in completed if c.verification in UNVERIFIED}
+        _fill_slots(reasons, without_drills, policy, tz, only=unverified, tag=" (unverified)")
+    else:
+        _fill_slots(reasons, completed, policy, tz)
     if completed:
-        reasons[completed[0].backup_id].append("newest completed")
+        damaged = policy.verify and completed[0].verification == "failed"
+        reasons[completed[0].backup_id].append(
+            "newest completed (drill failed)" if damaged else "newest completed"
+        )
     for candidate in ordered:
         reasons[candidate.backup_id] += _protections(candidate, newest_completed_overall)
-    _keep_recent_failures(ordered, reasons)
+    _keep_recent_failures(ordered, reasons, policy.verify)
     decision = Decision()
     for candidate in ordered:
         if reasons[candidate.backup_id]:
@@ -121,9 +136,43 @@ def select(
     return decision
 
 
-def _keep_recent_failures(ordered: list[Candidate], reasons: dict[str, list[str]]) -> None:
+def _fill_slots(
+    reasons: dict[str, list[str]],
+    completed: list[Candidate],
+    policy: Policy,
+    tz: ZoneInfo,
+    only: set[str] | None = None,
+    tag: str = "",
+) -> None:
+    """Apply keep-last/daily/weekly/monthly over `completed` (newest first); give the reasons
+    to every backup chosen, or only to those in `only`."""
+
+    def local(moment: datetime) -> datetime:
+        return moment.astimezone(tz)
+
+    chosen: list[tuple[str, str]] = [(c.backup_id, "last") for c in completed[: policy.keep_last]]
+    rules: list[tuple[str, int, Callable[[datetime], Hashable]]] = [
+        ("daily", policy.keep_daily, lambda m: local(m).date()),
+        ("weekly", policy.keep_weekly, lambda m: local(m).isocalendar()[:2]),
+        ("monthly", policy.keep_monthly, lambda m: (local(m).year, local(m).month)),
+    ]
+    for name, count, bucket in rules:
+        chosen += [(backup_id, name) for backup_id in _buckets(completed, count, bucket)]
+    for backup_id, why in chosen:
+        if only is None or backup_id in only:
+            reasons[backup_id].append(why + tag)
+
+
+def _keep_recent_failures(
+    ordered: list[Candidate], reasons: dict[str, list[str]], verify: bool
+) -> None:
+    # A backup whose drill failed never counts as kept, even while it is kept as the newest.
     kept_completed = [
-        c.created_at for c in ordered if c.status == "completed" and reasons[c.backup_id]
+        c.created_at
+        for c in ordered
+        if c.status == "completed"
+        and reasons[c.backup_id]
+        and not (verify and c.verification == "failed")
     ]
     oldest_kept = min(kept_completed) if kept_completed else None
     for candidate in ordered:

@@ -17,9 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import SYSTEM, Actor, record
 from app.backups.repository import get_by_backup_id
+from app.db.drill_models import Verification
 from app.db.engine import transaction
 from app.db.models import SystemBackup
 from app.db.schedule_models import Schedule
+from app.drills.repository import running_for
+from app.drills.service import latest_verifications
 from app.errors import NotFound, PreconditionFailed
 from app.retention import policy, repository
 from app.schedules.cron import zone
@@ -43,16 +46,21 @@ def policy_of(schedule: Schedule) -> policy.Policy:
         keep_daily=schedule.keep_daily or 0,
         keep_weekly=schedule.keep_weekly or 0,
         keep_monthly=schedule.keep_monthly or 0,
+        verify=schedule.verify,
     )
 
 
-def _candidate(row: SystemBackup, restoring: set[str]) -> policy.Candidate:
+def _candidate(
+    row: SystemBackup, restoring: set[str], drills: dict[str, Verification]
+) -> policy.Candidate:
+    drill = drills.get(row.backup_id)
     return policy.Candidate(
         backup_id=row.backup_id,
         status=row.status,
         created_at=row.created_at,
         pinned=row.pinned,
         restoring=row.backup_id in restoring,
+        verification=drill.status if drill is not None else None,
     )
 
 
@@ -71,8 +79,9 @@ async def apply_schedule_retention(
         rows = await repository.schedule_backups(session, str(schedule.id))
         restoring = await repository.restoring_ids(session)
         newest = await repository.newest_completed_id(session)
+        drills = await latest_verifications(session, [row.backup_id for row in rows])
     decision = policy.select(
-        [_candidate(row, restoring) for row in rows],
+        [_candidate(row, restoring, drills) for row in rows],
         policy_of(schedule),
         zone(schedule.timezone),
         newest,
@@ -94,8 +103,9 @@ async def expire_pre_restore_snapshots(
         rows = await repository.pre_restore_backups(session)
         restoring = await repository.restoring_ids(session)
         newest = await repository.newest_completed_id(session)
+        drills = await latest_verifications(session, [row.backup_id for row in rows])
     decision = policy.select_pre_restore(
-        [_candidate(row, restoring) for row in rows],
+        [_candidate(row, restoring, drills) for row in rows],
         timedelta(days=keep_days),
         now or datetime.now(UTC),
         newest,
@@ -150,6 +160,8 @@ async def delete_backup(
             return False
         if backup_id == await repository.newest_completed_id(session):
             return False
+        if await running_for(session, backup_id) is not None:
+            return False  # a drill is restoring it right now
         # The audit row first: should it fail, nothing is deleted.
         arguments = {**deletion.arguments, "backupId": backup_id}
         await record(session, deletion.actor, deletion.action, arguments)

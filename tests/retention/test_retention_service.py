@@ -159,7 +159,8 @@ async def test_apply_retention_and_pins_through_graphql(
         "kept": [
             {
                 "backup": {"backupId": newer, "pinned": False},
-                "reasons": ["last", "newest completed"],
+                # The schedule drills its backups (verify, the default); this one never was.
+                "reasons": ["last (unverified)", "newest completed"],
             }
         ],
     }
