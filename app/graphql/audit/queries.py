@@ -18,11 +18,13 @@ class AuditQueries:
     async def audit_events(
         self,
         info: strawberry.Info[Context, None],
-        limit: int = 50,
+        limit: int | None = 50,
         before: datetime | None = None,
         action: str | None = None,
         admin_email: str | None = None,
     ) -> list[AuditEvent]:
         async with info.context.state.sessions() as session:
-            rows = await list_events(session, limit, before, action, admin_email)
+            rows = await list_events(
+                session, 50 if limit is None else limit, before, action, admin_email
+            )
         return [AuditEvent.from_row(row) for row in rows]
