@@ -136,7 +136,9 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Cred
     token, admin = found
     if token.expires_at is not None and token.expires_at <= datetime.now(UTC):
         raise Unauthenticated(f"this API token expired at {token.expires_at.isoformat()}")
-    if not admin.is_active or admin.role not in roles.HUMAN_ROLES:
+    if admin.role not in roles.HUMAN_ROLES:
+        raise Forbidden(f"the {admin.role} account cannot use the API")
+    if not admin.is_active:
         raise Forbidden("this token's account is deactivated")
     await repository.touch_token(session, token.id)
     return Credential(admin=admin, token=token)
