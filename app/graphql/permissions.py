@@ -38,9 +38,10 @@ ROLES: dict[str, dict[str, Rule]] = {
         "restorePlan": VIEWER,
         "tables": VIEWER,
         "me": VIEWER,
-        # DESIGN.md lists schedules among a viewer's reads and among admin's "schedules and
-        # webhooks (read and write)"; the stricter reading holds until the contract says.
-        "schedules": ADMIN,
+        # DESIGN.md names the `schedules` field among a viewer's reads; its admin row's
+        # "schedules and webhooks (read and write)" is read as the schedule mutations and
+        # webhooks: a viewer's dashboard shows when the next backup runs, not who is notified.
+        "schedules": VIEWER,
         "webhooks": ADMIN,
         "notificationDeliveries": ADMIN,
         "restoreConfirmationCode": ADMIN,

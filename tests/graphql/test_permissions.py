@@ -22,7 +22,7 @@ OPERATIONS = {
     "restoreOperations": ("viewer", "{ restoreOperations { id } }"),
     "restoreOperation": ("viewer", f'{{ restoreOperation(id: "{UNKNOWN_ID}") {{ id }} }}'),
     "me": ("viewer", "{ me { email } }"),
-    "schedules": ("admin", "{ schedules { id } }"),
+    "schedules": ("viewer", "{ schedules { id } }"),
     "webhooks": ("admin", "{ webhooks { id } }"),
     "notificationDeliveries": ("admin", "{ notificationDeliveries { id } }"),
     "restoreConfirmationCode": ("admin", '{ restoreConfirmationCode(backupId: "bk_none") }'),
