@@ -163,9 +163,13 @@ class Settings(BaseSettings):
                 )
         return self
 
-    @cached_property
+    @property
     def keyring(self) -> KeyRing:
-        """The key-encryption keys; `enabled` says whether new backups are encrypted."""
+        """The key-encryption keys; `enabled` says whether new backups are encrypted.
+
+        Built on each use (microseconds), not cached: a model_copy with other keys must not
+        carry the old ring along.
+        """
         return KeyRing.from_text(
             self.encryption_key.get_secret_value(),
             self.encryption_old_keys.get_secret_value(),

@@ -15,7 +15,10 @@ Format version 2 (JSON, camelCase keys):
 - database (v2): the database's name, encoding, locale and its own `ALTER DATABASE … SET`
   settings, so a restore into a new database can create it alike;
 - each table's streamSha256 (v2): SHA-256 of its uncompressed COPY stream, which a drill
-  compares with the rows it reads back.
+  compares with the rows it reads back;
+- encryption (v3, null when the archive is not encrypted): algorithm, key id and wrapped data
+  key, and the manifest's MAC (app/archive/sealing.py). In an encrypted archive every object
+  is a framed AES-GCM stream and streamSha256 is an HMAC under the data key.
 Version 1 archives (no schema, no database, no stream digests) are still read; what needs
 their schema refuses them with `require_schema`.
 A partitioned table is one entry (kind 'p') named by its root: one stream with the rows of all
@@ -24,14 +27,15 @@ its partitions, which COPY into the root routes back to the right partitions.
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from app.crypto.datakey import DataKey
 from app.errors import PreconditionFailed
 
 FORMAT_NAME = "lifeboat-archive"
-FORMAT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 SCHEMA_DUMP_FORMAT = "pg_dump-custom"
 
 
@@ -101,6 +105,15 @@ class DatabaseEntry:
 
 
 @dataclass
+class EncryptionEntry:
+    algorithm: str
+    key_id: str  # of the key-encryption key that wrapped the data key (never the key)
+    wrapped_key: str
+    # HMAC-SHA256 under the data key of the whole manifest but this field (sealing.py).
+    mac: str = ""
+
+
+@dataclass
 class Manifest:
     backup_id: str
     backup_type: str
@@ -116,9 +129,12 @@ class Manifest:
     uploads: UploadsEntry | None = None
     schema: SchemaEntry | None = None
     database: DatabaseEntry | None = None
+    encryption: EncryptionEntry | None = None
     schema_fingerprint: str = ""
     format: str = FORMAT_NAME
     format_version: int = FORMAT_VERSION
+    # The opened data key of an encrypted archive (sealing.open_manifest sets it); never stored.
+    data_key: DataKey | None = field(default=None, repr=False, compare=False)
 
     @property
     def table_names(self) -> list[str]:
@@ -137,8 +153,14 @@ class Manifest:
             listed[self.schema.object] = ("the schema", self.schema.stored_bytes)
         return listed
 
+    def document(self) -> dict[str, Any]:
+        """The manifest as stored: JSON-ready, camelCase keys."""
+        stored = asdict(replace(self, data_key=None))
+        del stored["data_key"]
+        return dict(_camel(stored))
+
     def to_json(self) -> bytes:
-        return json.dumps(_camel(asdict(self)), indent=1, sort_keys=True).encode()
+        return json.dumps(self.document(), indent=1, sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> "Manifest":
@@ -163,6 +185,8 @@ class Manifest:
             uploads = UploadsEntry(**uploads_raw) if uploads_raw else None
             schema_raw = raw.pop("schema", None)
             database_raw = raw.pop("database", None)
+            encryption_raw = raw.pop("encryption", None)
+            raw.pop("data_key", None)  # never stored: a manifest saying so is not believed
             return cls(
                 **raw,
                 tables=tables,
@@ -170,6 +194,7 @@ class Manifest:
                 uploads=uploads,
                 schema=SchemaEntry(**schema_raw) if schema_raw else None,
                 database=DatabaseEntry(**database_raw) if database_raw else None,
+                encryption=EncryptionEntry(**encryption_raw) if encryption_raw else None,
             )
         except (KeyError, TypeError) as error:
             raise PreconditionFailed(f"the backup's manifest is incomplete: {error}") from None

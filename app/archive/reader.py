@@ -1,8 +1,10 @@
-"""Read one archive object back: download → SHA-256 check → zstd decompress, streamed.
+"""Read one archive object back: download → SHA-256 check → [AES-GCM frames] → zstd, streamed.
 
 Decompression is bounded: text COPY of blank-padded columns compresses 100:1 and more, so
 decompressing each downloaded chunk in one call could turn 128 KB into tens of MB. zstd's
-read_to_iter produces at most `READ_BYTES` at a time instead.
+read_to_iter produces at most `READ_BYTES` at a time instead. An encrypted object (the
+archive's data key given) is decrypted frame by frame, each frame authenticated before its
+bytes reach zstd.
 """
 
 import hashlib
@@ -11,6 +13,8 @@ from typing import IO, cast
 
 import zstandard
 
+from app.crypto.datakey import DataKey
+from app.crypto.stream import MAGIC, StreamTampered, decrypt_chunks
 from app.storage.client import ObjectStore
 
 # Compressed bytes read, and decompressed bytes produced, at a time.
@@ -23,14 +27,27 @@ class ArchiveCorrupted(Exception):
     """An archive object's bytes do not match what the manifest says."""
 
 
-class _HashingReader:
-    """A file-like over an object's chunks, counting and hashing what it hands out."""
+class _Counted:
+    """The object's chunks as downloaded, counted and hashed on the way through."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self.size += len(chunk)
+            self.digest.update(chunk)
+            yield chunk
+
+
+class _ChunkReader:
+    """A file-like read() over an iterator of chunks, for zstd's read_to_iter."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
         self._rest = b""
-        self.size = 0
-        self.digest = hashlib.sha256()
 
     def read(self, size: int = -1) -> bytes:
         if not self._rest:
@@ -39,21 +56,31 @@ class _HashingReader:
             data, self._rest = self._rest, b""
         else:
             data, self._rest = self._rest[:size], self._rest[size:]
-        self.size += len(data)
-        self.digest.update(data)
         return data
 
 
 def read_object(
-    store: ObjectStore, key: str, *, sha256: str, stored_bytes: int, block_bytes: int = BLOCK_BYTES
+    store: ObjectStore,
+    key: str,
+    *,
+    sha256: str,
+    stored_bytes: int,
+    data_key: DataKey | None,
+    block_bytes: int = BLOCK_BYTES,
 ) -> Iterator[bytes]:
     """Yield the decompressed bytes in blocks of about `block_bytes`.
 
-    Raises ArchiveCorrupted when the object does not decompress, is truncated, or its size or
-    SHA-256 differ from the manifest's — at the latest instead of ending, so a consumer that
-    completes only when its source ends (COPY FROM in a transaction) never commits bad data.
+    `data_key` is the archive's (Manifest.data_key once opened), None for a plain archive.
+    Raises ArchiveCorrupted when the object does not decrypt or decompress, is truncated, or
+    its size or SHA-256 differ from the manifest's — at the latest instead of ending, so a
+    consumer that completes only when its source ends (COPY FROM in a transaction) never
+    commits bad data.
     """
-    source = _HashingReader(store.iter_chunks(key, READ_BYTES))
+    stored = _Counted(store.iter_chunks(key, READ_BYTES))
+    plain: Iterator[bytes] = (
+        decrypt_chunks(stored, data_key, key) if data_key is not None else iter(stored)
+    )
+    source = _ChunkReader(plain)
     pieces = zstandard.ZstdDecompressor().read_to_iter(
         cast(IO[bytes], source), read_size=READ_BYTES, write_size=READ_BYTES
     )
@@ -64,14 +91,30 @@ def read_object(
             if len(block) >= block_bytes:
                 ready, block = bytes(block), bytearray()
                 yield ready
+        # read_to_iter stops at the end of the zstd frame: what follows is read (and for an
+        # encrypted object, authenticated to its last frame) all the same.
+        while source.read(READ_BYTES):
+            pass
+    except StreamTampered as error:
+        raise ArchiveCorrupted(f"{key} fails decryption: {error}") from None
     except zstandard.ZstdError as error:
+        if data_key is None and _looks_encrypted(store, key):
+            raise ArchiveCorrupted(f"{key} is encrypted, but its archive says not") from None
         raise ArchiveCorrupted(f"{key} does not decompress: {error}") from None
-    # read_to_iter stops at the end of the zstd frame: bytes after it are never read.
-    while source.read(READ_BYTES):
-        pass
-    if source.size != stored_bytes:
-        raise ArchiveCorrupted(f"{key} holds {source.size} bytes; the manifest says {stored_bytes}")
-    if source.digest.hexdigest() != sha256:
+    if stored.size != stored_bytes:
+        raise ArchiveCorrupted(f"{key} holds {stored.size} bytes; the manifest says {stored_bytes}")
+    if stored.digest.hexdigest() != sha256:
         raise ArchiveCorrupted(f"{key} fails its SHA-256 check: the archive is corrupted")
     if block:
         yield bytes(block)
+
+
+def _looks_encrypted(store: ObjectStore, key: str) -> bool:
+    chunks = store.iter_chunks(key, len(MAGIC))
+    try:
+        first = next(chunks, b"")
+    except Exception:  # only to word the error better: the original one is raised anyway
+        return False
+    finally:
+        chunks.close()  # type: ignore[attr-defined]
+    return first[: len(MAGIC)] == MAGIC

@@ -16,6 +16,7 @@ from typing import IO, cast
 from app.archive.manifest import UploadsEntry
 from app.archive.reader import read_object
 from app.archive.writer import ArchiveObjectWriter
+from app.crypto.datakey import DataKey
 from app.storage.client import ObjectStore
 
 CONTENT_TYPE = "LIFEBOAT.content_type"
@@ -66,14 +67,20 @@ class UploadedFile:
     stream: IO[bytes]  # readable only until the next file is taken from the iterator
 
 
-def iter_uploads(archives: ObjectStore, entry: UploadsEntry) -> Iterator[UploadedFile]:
+def iter_uploads(
+    archives: ObjectStore, entry: UploadsEntry, data_key: DataKey | None
+) -> Iterator[UploadedFile]:
     """The archived uploads, streamed in order; the archive's checksum is verified at its end.
 
     ArchiveCorrupted is raised when the last bytes are read, after earlier files were yielded:
     a caller that must not act on a corrupted archive checks it first (or stages the files).
     """
     chunks = read_object(
-        archives, entry.object, sha256=entry.sha256, stored_bytes=entry.stored_bytes
+        archives,
+        entry.object,
+        sha256=entry.sha256,
+        stored_bytes=entry.stored_bytes,
+        data_key=data_key,
     )
     stream = io.BufferedReader(_ChunkStream(chunks), buffer_size=_COPY_BUFFER)
     with tarfile.open(fileobj=stream, mode="r|") as tar:

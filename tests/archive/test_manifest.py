@@ -64,7 +64,7 @@ def test_what_needs_the_schema_refuses_a_version_1_archive_naming_the_mode() -> 
     assert "cannot be restored with schema: BACKUP" in refused.value.message
 
 
-def test_a_version_2_manifest_round_trips_with_its_schema_and_database() -> None:
+def test_a_manifest_round_trips_with_its_schema_and_database_and_version_2_still_reads() -> None:
     manifest = Manifest(
         backup_id="bk_x",
         backup_type="partial",
@@ -77,7 +77,8 @@ def test_a_version_2_manifest_round_trips_with_its_schema_and_database() -> None
     )
     body = json.loads(manifest.to_json())
 
-    assert body["formatVersion"] == FORMAT_VERSION == 2
+    assert body["formatVersion"] == FORMAT_VERSION == 3
+    assert body["encryption"] is None  # a plain archive (app/archive/sealing.py seals others)
     assert body["schema"]["pgDumpVersion"] == "15.20"
     assert body["schema"]["format"] == "pg_dump-custom"
     assert body["database"]["localeProvider"] == "libc"
@@ -85,10 +86,14 @@ def test_a_version_2_manifest_round_trips_with_its_schema_and_database() -> None
     assert Manifest.from_json(manifest.to_json()) == manifest
     assert require_schema(manifest, "a targetDatabase") == manifest.schema
     assert manifest.objects()["k/schema.dump"] == ("the schema", 8)
+    # As version 2 wrote it: no encryption entry at all.
+    del body["encryption"]
+    version_2 = Manifest.from_json(json.dumps({**body, "formatVersion": 2}).encode())
+    assert version_2.encryption is None and version_2.schema == manifest.schema
 
 
 def test_a_manifest_of_a_newer_format_is_refused() -> None:
-    newer = {**VERSION_1, "formatVersion": 3}
+    newer = {**VERSION_1, "formatVersion": FORMAT_VERSION + 1}
 
-    with pytest.raises(PreconditionFailed, match="format version 3; this Lifeboat reads"):
+    with pytest.raises(PreconditionFailed, match="format version 4; this Lifeboat reads"):
         Manifest.from_json(json.dumps(newer).encode())

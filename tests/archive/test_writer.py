@@ -31,7 +31,11 @@ def test_object_larger_than_a_part_is_uploaded_in_parts_and_reads_back(
     assert stored.size == written.stored_bytes > 2 * PART
     assert written.sha256 == hashlib.sha256(archives.get_bytes(written.key)).hexdigest()
     chunks = read_object(
-        archives, written.key, sha256=written.sha256, stored_bytes=written.stored_bytes
+        archives,
+        written.key,
+        sha256=written.sha256,
+        stored_bytes=written.stored_bytes,
+        data_key=None,
     )
     assert b"".join(chunks) == data
 
@@ -41,7 +45,11 @@ def test_small_object_is_one_put_and_reads_back(archives: ObjectStore) -> None:
     writer.write(b"1\tone\n2\ttwo\n")
     written = writer.close()
     chunks = read_object(
-        archives, written.key, sha256=written.sha256, stored_bytes=written.stored_bytes
+        archives,
+        written.key,
+        sha256=written.sha256,
+        stored_bytes=written.stored_bytes,
+        data_key=None,
     )
     assert b"".join(chunks) == b"1\tone\n2\ttwo\n"
 
@@ -63,5 +71,11 @@ def test_reader_refuses_an_object_whose_checksum_differs(archives: ObjectStore) 
 
     with pytest.raises(ArchiveCorrupted):
         b"".join(
-            read_object(archives, written.key, sha256="0" * 64, stored_bytes=written.stored_bytes)
+            read_object(
+                archives,
+                written.key,
+                sha256="0" * 64,
+                stored_bytes=written.stored_bytes,
+                data_key=None,
+            )
         )

@@ -7,20 +7,28 @@ import asyncpg
 
 from app.archive.manifest import Manifest, TableEntry
 from app.archive.reader import read_object
+from app.archive.sealing import open_manifest
+from app.crypto.datakey import DataKey
+from app.settings import get_settings
 from app.storage.client import ObjectStore
 from app.storage.keys import manifest_key
 
 
 def stored_manifest(archives: ObjectStore, backup_id: str) -> Manifest:
-    return Manifest.from_json(archives.get_bytes(manifest_key(backup_id)))
+    """The stored manifest, opened (authenticated, data key unwrapped) with the test run's key."""
+    return open_manifest(archives.get_bytes(manifest_key(backup_id)), get_settings().keyring)
 
 
-async def copy_bytes(archives: ObjectStore, entry: TableEntry) -> bytes:
-    """A table's decompressed COPY stream, checksum verified."""
+async def copy_bytes(archives: ObjectStore, entry: TableEntry, data_key: DataKey | None) -> bytes:
+    """A table's decrypted, decompressed COPY stream, checksum verified."""
 
     def read() -> bytes:
         chunks = read_object(
-            archives, entry.object, sha256=entry.sha256, stored_bytes=entry.stored_bytes
+            archives,
+            entry.object,
+            sha256=entry.sha256,
+            stored_bytes=entry.stored_bytes,
+            data_key=data_key,
         )
         return b"".join(chunks)
 
@@ -38,7 +46,7 @@ async def load_archive(conn: asyncpg.Connection, archives: ObjectStore, manifest
         for name, value in settings.items():
             await conn.execute("SELECT set_config($1, $2, true)", name, value)
         for entry in manifest.tables:
-            data = await copy_bytes(archives, entry)
+            data = await copy_bytes(archives, entry, manifest.data_key)
             await conn.copy_to_table(
                 entry.table,
                 schema_name=entry.schema,

@@ -18,9 +18,11 @@ from app.archive.manifest import (
     UploadsEntry,
     schema_fingerprint,
 )
+from app.archive.sealing import new_data_key, seal
 from app.archive.uploads import write_uploads
 from app.archive.writer import ArchiveObjectWriter
 from app.backups import lifecycle, repository
+from app.crypto.datakey import DataKey
 from app.db import locks
 from app.db.engine import transaction
 from app.db.models import SystemBackup
@@ -118,7 +120,9 @@ async def _export(
     if hold_target_lock:
         progress.step = "waiting for a running restore"
         await locks.lock_target_shared(conn)
-    snapshot, schema = await _snapshot_with_schema(ctx, conn, backup, progress)
+    # One data key per backup (None with encryption off): every object is sealed under it.
+    data_key = new_data_key(ctx.settings.keyring, backup_id)
+    snapshot, schema = await _snapshot_with_schema(ctx, conn, backup, data_key, progress)
     manifest = Manifest(
         backup_id=backup_id,
         backup_type=backup_type,
@@ -133,9 +137,11 @@ async def _export(
     progress.step = "export"
     progress.tables_total = len(snapshot.tables)
     with_uploads = backup_type != "partial"
-    uploads_task = asyncio.create_task(_export_uploads(ctx, backup_id)) if with_uploads else None
+    uploads_task = (
+        asyncio.create_task(_export_uploads(ctx, backup_id, data_key)) if with_uploads else None
+    )
     try:
-        manifest.tables = await _export_tables(ctx, snapshot, backup_id, progress)
+        manifest.tables = await _export_tables(ctx, snapshot, backup_id, data_key, progress)
         # Read-only: ending it now releases the table locks while uploads may still run.
         await snapshot.transaction.commit()
         progress.step = "uploads"
@@ -147,7 +153,7 @@ async def _export(
     manifest.schema_fingerprint = schema_fingerprint(manifest.tables)
     progress.step = "manifest"
     await asyncio.to_thread(_verify_objects, ctx, manifest)
-    body = manifest.to_json()
+    body = seal(manifest, ctx.settings.keyring, data_key)
     await asyncio.to_thread(ctx.archives.put_bytes, keys.manifest_key(backup_id), body)
     progress.step = "completed"
     await lifecycle.complete(
@@ -162,14 +168,18 @@ async def _export(
 
 
 async def _snapshot_with_schema(
-    ctx: PipelineContext, conn: asyncpg.Connection, backup: SystemBackup, progress: ExportProgress
+    ctx: PipelineContext,
+    conn: asyncpg.Connection,
+    backup: SystemBackup,
+    data_key: DataKey | None,
+    progress: ExportProgress,
 ) -> tuple[Snapshot, SchemaEntry]:
     """The snapshot step, then the schema step in it; both again if DDL got in pg_dump's way."""
     for attempt in range(1, SNAPSHOT_ATTEMPTS + 1):
         progress.step = "snapshot"
         snapshot = await open_snapshot(conn, backup.backup_type, backup.tables_included or [])
         progress.step = "schema"
-        writer = _writer(ctx, keys.schema_key(backup.backup_id))
+        writer = _writer(ctx, keys.schema_key(backup.backup_id), data_key)
         try:
             exported, major = snapshot.exported_id, snapshot.server_major
             schema = await dump_schema(ctx.settings, exported, major, writer, progress.add_bytes)
@@ -184,12 +194,16 @@ async def _snapshot_with_schema(
 
 
 async def _export_tables(
-    ctx: PipelineContext, snapshot: Snapshot, backup_id: str, progress: ExportProgress
+    ctx: PipelineContext,
+    snapshot: Snapshot,
+    backup_id: str,
+    data_key: DataKey | None,
+    progress: ExportProgress,
 ) -> list[TableEntry]:
     entries: list[TableEntry] = []
     for index, table in enumerate(snapshot.tables):
         progress.current = [table.display_name]
-        writer = _writer(ctx, keys.table_key(backup_id, index))
+        writer = _writer(ctx, keys.table_key(backup_id, index), data_key)
         columns = snapshot.columns[table.oid]
         entries.append(
             await export_table(snapshot.conn, table, columns, writer, progress.add_bytes)
@@ -199,9 +213,11 @@ async def _export_tables(
     return entries
 
 
-async def _export_uploads(ctx: PipelineContext, backup_id: str) -> UploadsEntry:
+async def _export_uploads(
+    ctx: PipelineContext, backup_id: str, data_key: DataKey | None
+) -> UploadsEntry:
     key = keys.uploads_key(backup_id)
-    writer = _writer(ctx, key)
+    writer = _writer(ctx, key, data_key)
     try:
         written = await asyncio.to_thread(write_uploads, ctx.uploads, writer)
         stored = await asyncio.to_thread(writer.close)
@@ -218,9 +234,13 @@ async def _export_uploads(ctx: PipelineContext, backup_id: str) -> UploadsEntry:
     )
 
 
-def _writer(ctx: PipelineContext, key: str) -> ArchiveObjectWriter:
+def _writer(ctx: PipelineContext, key: str, data_key: DataKey | None) -> ArchiveObjectWriter:
     return ArchiveObjectWriter(
-        ctx.archives, key, part_size=ctx.settings.upload_part_size, level=ctx.settings.zstd_level
+        ctx.archives,
+        key,
+        part_size=ctx.settings.upload_part_size,
+        level=ctx.settings.zstd_level,
+        data_key=data_key,
     )
 
 

@@ -1,4 +1,4 @@
-"""Load step: each table's archive object → download → SHA-256 → zstd → COPY FROM, streamed.
+"""Load step: each table's archive object → download → SHA-256 → decrypt → zstd → COPY FROM.
 
 Runs inside the restore's transaction. The stream raises ArchiveCorrupted instead of ending
 when an object fails its checks, so COPY never completes on a corrupted object and the
@@ -11,8 +11,9 @@ import asyncio
 
 import asyncpg
 
-from app.archive.manifest import TableEntry
+from app.archive.manifest import Manifest, TableEntry
 from app.archive.reader import ArchiveCorrupted, read_object
+from app.crypto.datakey import DataKey
 from app.pipelines.restore.errors import TableRestoreError
 from app.pipelines.restore.progress import RestoreProgress
 from app.pipelines.restore.stream import ArchiveStream
@@ -20,11 +21,17 @@ from app.pipelines.restore.validate import RestorePlan
 from app.storage.client import ObjectStore
 
 
-def checksum_problem(archives: ObjectStore, entry: TableEntry) -> str | None:
+def checksum_problem(
+    archives: ObjectStore, entry: TableEntry, data_key: DataKey | None
+) -> str | None:
     """Why the object fails its checks, or None when it is sound (blocking call)."""
     try:
         for _ in read_object(
-            archives, entry.object, sha256=entry.sha256, stored_bytes=entry.stored_bytes
+            archives,
+            entry.object,
+            sha256=entry.sha256,
+            stored_bytes=entry.stored_bytes,
+            data_key=data_key,
         ):
             pass
     except ArchiveCorrupted as error:
@@ -36,13 +43,13 @@ async def load_table(
     conn: asyncpg.Connection,
     archives: ObjectStore,
     entry: TableEntry,
-    copy_format: str,
+    manifest: Manifest,
     progress: RestoreProgress,
     *,
     freeze: bool = False,
 ) -> int:
     """COPY one archived table into its (emptied) table; returns the rows PostgreSQL loaded."""
-    stream = ArchiveStream(archives, entry, progress.add_bytes)
+    stream = ArchiveStream(archives, entry, manifest.data_key, progress.add_bytes)
     try:
         status = await conn.copy_to_table(
             entry.table,
@@ -50,13 +57,13 @@ async def load_table(
             # No list for a table without copyable columns, as the export wrote it.
             columns=[column.name for column in entry.columns] or None,
             source=stream,
-            format=copy_format,
+            format=manifest.copy_format,
             freeze=freeze or None,
         )
     except ArchiveCorrupted as error:
         raise TableRestoreError(entry.name, error) from error
     except asyncpg.PostgresError as error:
-        problem = await asyncio.to_thread(checksum_problem, archives, entry)
+        problem = await asyncio.to_thread(checksum_problem, archives, entry, manifest.data_key)
         cause: BaseException = ArchiveCorrupted(problem) if problem else error
         raise TableRestoreError(entry.name, cause) from error
     finally:
@@ -85,7 +92,7 @@ async def load_tables(
             conn,
             archives,
             table.entry,
-            plan.manifest.copy_format,
+            plan.manifest,
             progress,
             freeze=table.info.kind == "r",
         )

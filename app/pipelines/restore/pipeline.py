@@ -129,11 +129,15 @@ async def _restore(
     progress.step = "waiting for running backups"
     await locks.lock_target_exclusive(conn)
     progress.step = "validate"
-    manifest = await asyncio.to_thread(read_manifest, ctx.archives, backup.backup_id)
+    manifest = await asyncio.to_thread(
+        read_manifest, ctx.archives, backup.backup_id, ctx.settings.keyring
+    )
     plan = await plan_restore(conn, manifest)
     progress.tables_total = len(plan.tables)
     uploads_check = (
-        asyncio.create_task(asyncio.to_thread(verify_uploads, ctx.archives, manifest.uploads))
+        asyncio.create_task(
+            asyncio.to_thread(verify_uploads, ctx.archives, manifest.uploads, manifest.data_key)
+        )
         if manifest.uploads
         else None
     )
@@ -170,7 +174,9 @@ async def _restore(
     if manifest.uploads is not None:
         progress.step = "uploads"
         try:
-            await asyncio.to_thread(put_back_uploads, ctx.archives, manifest.uploads, ctx.uploads)
+            await asyncio.to_thread(
+                put_back_uploads, ctx.archives, manifest.uploads, manifest.data_key, ctx.uploads
+            )
         except Exception as error:
             raise _AfterCommit(error) from error
         await marker.uploads_done(conn, rid)
@@ -227,9 +233,13 @@ async def _finish_applied(
     """A previous run committed the restore but died before recording it: finish it."""
     if applied.uploads_pending:
         await locks.lock_target_exclusive(conn)
-        manifest = await asyncio.to_thread(read_manifest, ctx.archives, backup.backup_id)
+        manifest = await asyncio.to_thread(
+            read_manifest, ctx.archives, backup.backup_id, ctx.settings.keyring
+        )
         if manifest.uploads is not None:
-            await asyncio.to_thread(put_back_uploads, ctx.archives, manifest.uploads, ctx.uploads)
+            await asyncio.to_thread(
+                put_back_uploads, ctx.archives, manifest.uploads, manifest.data_key, ctx.uploads
+            )
         await marker.uploads_done(conn, rid)
     await lifecycle.complete(
         ctx.sessions,

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from app.archive.manifest import TableEntry
 from app.archive.reader import read_object
+from app.crypto.datakey import DataKey
 from app.storage.client import ObjectStore
 
 
@@ -18,10 +19,18 @@ class ArchiveStream:
     """
 
     def __init__(
-        self, archives: ObjectStore, entry: TableEntry, on_bytes: Callable[[int], None]
+        self,
+        archives: ObjectStore,
+        entry: TableEntry,
+        data_key: DataKey | None,
+        on_bytes: Callable[[int], None],
     ) -> None:
         self._blocks = read_object(
-            archives, entry.object, sha256=entry.sha256, stored_bytes=entry.stored_bytes
+            archives,
+            entry.object,
+            sha256=entry.sha256,
+            stored_bytes=entry.stored_bytes,
+            data_key=data_key,
         )
         self._on_bytes = on_bytes
         self._reader = ThreadPoolExecutor(1, thread_name_prefix="restore-read")

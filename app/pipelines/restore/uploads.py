@@ -13,6 +13,7 @@ from minio.deleteobjects import DeleteObject
 from app.archive.manifest import UploadsEntry
 from app.archive.reader import read_object
 from app.archive.uploads import iter_uploads
+from app.crypto.datakey import DataKey
 from app.storage.client import ObjectStore
 
 
@@ -22,21 +23,25 @@ class UploadsRestored:
     removed: int
 
 
-def verify_uploads(archives: ObjectStore, entry: UploadsEntry) -> None:
+def verify_uploads(archives: ObjectStore, entry: UploadsEntry, data_key: DataKey | None) -> None:
     """Read the whole uploads archive; raises ArchiveCorrupted if it fails its checks."""
     blocks = read_object(
-        archives, entry.object, sha256=entry.sha256, stored_bytes=entry.stored_bytes
+        archives,
+        entry.object,
+        sha256=entry.sha256,
+        stored_bytes=entry.stored_bytes,
+        data_key=data_key,
     )
     for _ in blocks:
         pass
 
 
 def put_back_uploads(
-    archives: ObjectStore, entry: UploadsEntry, bucket: ObjectStore
+    archives: ObjectStore, entry: UploadsEntry, data_key: DataKey | None, bucket: ObjectStore
 ) -> UploadsRestored:
     """Write every archived upload into `bucket`, then delete what the archive does not hold."""
     kept: set[str] = set()
-    for upload in iter_uploads(archives, entry):
+    for upload in iter_uploads(archives, entry, data_key):
         bucket.client.put_object(
             bucket.bucket,
             upload.key,

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from app.archive.manifest import ColumnDef, Manifest, SequenceEntry, TableEntry
+from app.archive.sealing import open_manifest
+from app.crypto.keyring import KeyRing
 from app.errors import PreconditionFailed
 from app.pipelines.restore import catalog
 from app.pipelines.restore.privileges import privilege_problems
@@ -46,15 +48,20 @@ class RestorePlan:
         return [table.entry.name for table in self.tables]
 
 
-def read_manifest(archives: ObjectStore, backup_id: str) -> Manifest:
-    """The backup's manifest, checked against the objects it lists (blocking call)."""
+def read_manifest(archives: ObjectStore, backup_id: str, keyring: KeyRing) -> Manifest:
+    """The backup's manifest, authenticated and checked against its objects (blocking call).
+
+    An encrypted archive's data key is opened here (Manifest.data_key): a key that is not
+    configured, or a manifest altered since it was written, is PreconditionFailed before
+    anything is changed.
+    """
     key = keys.manifest_key(backup_id)
     if not archives.exists(key):
         raise PreconditionFailed(
             f"invalid backup for restoration: backup {backup_id} has no manifest ({key}) in "
             f"bucket {archives.bucket}; its archive is incomplete or was deleted"
         )
-    manifest = Manifest.from_json(archives.get_bytes(key))
+    manifest = open_manifest(archives.get_bytes(key), keyring)
     if manifest.backup_id != backup_id:
         raise PreconditionFailed(
             f"the manifest at {key} describes backup {manifest.backup_id}, not {backup_id}"

@@ -8,6 +8,7 @@ import asyncpg
 import pytest
 
 from app.archive.uploads import iter_uploads
+from app.crypto.sealing import plaintext_digest
 from app.db.urls import with_database
 from app.pipelines.context import PipelineContext
 from app.pipelines.export.pipeline import run_export
@@ -123,7 +124,7 @@ async def test_manifest_describes_columns_sequences_uploads_and_the_server(
     assert (manifest.uploads.files, manifest.uploads.bucket) == (3, ctx.uploads.bucket)
     restored = {
         upload.key: (upload.stream.read(), upload.content_type)
-        for upload in iter_uploads(ctx.archives, manifest.uploads)
+        for upload in iter_uploads(ctx.archives, manifest.uploads, manifest.data_key)
     }
     assert restored == uploaded_files
 
@@ -147,10 +148,13 @@ async def test_archived_copy_stream_is_the_tables_copy_output(
         columns=[c.name for c in entry.columns],
         output=lambda data: _append(expected, data),
     )
-    assert await copy_bytes(ctx.archives, entry) == bytes(expected)
+    assert await copy_bytes(ctx.archives, entry, manifest.data_key) == bytes(expected)
     assert entry.raw_bytes == len(expected) and entry.rows == 3
-    # What a restore drill compares the rows it reads back with.
-    assert entry.stream_sha256 == hashlib.sha256(expected).hexdigest()
+    # What a restore drill compares the rows it reads back with: keyed by the data key, so the
+    # manifest confirms no guess of the rows to whoever lacks it.
+    digest = plaintext_digest(manifest.data_key)
+    digest.update(bytes(expected))
+    assert entry.stream_sha256 == digest.hexdigest() != hashlib.sha256(expected).hexdigest()
 
 
 async def _append(buffer: bytearray, data: bytes) -> None:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-from app.archive.manifest import SchemaEntry
+from app.archive.manifest import Manifest
 from app.archive.reader import read_object
 from app.pgtools import find_program
 from app.pipelines.context import PipelineContext
@@ -28,13 +28,19 @@ def with_settings(ctx: PipelineContext, **changes: object) -> PipelineContext:
     return replace(ctx, settings=ctx.settings.model_copy(update=changes))
 
 
-async def pg_restore(archives: ObjectStore, schema: SchemaEntry, folder: Path, *args: str) -> str:
-    """Run pg_restore `args` on the archived dump (decompressed, checksum verified)."""
+async def pg_restore(archives: ObjectStore, manifest: Manifest, folder: Path, *args: str) -> str:
+    """Run pg_restore `args` on the archived dump (decrypted, decompressed, checksum verified)."""
+    schema = manifest.schema
+    assert schema is not None
     dump = folder / "schema.dump"
 
     def run() -> str:
         chunks = read_object(
-            archives, schema.object, sha256=schema.sha256, stored_bytes=schema.stored_bytes
+            archives,
+            schema.object,
+            sha256=schema.sha256,
+            stored_bytes=schema.stored_bytes,
+            data_key=manifest.data_key,
         )
         dump.write_bytes(b"".join(chunks))
         command = [find_program("pg_restore", 0).path, *args, str(dump)]
@@ -60,7 +66,7 @@ async def test_archive_holds_the_whole_schema_but_lifeboats_listed_with_size_and
     stored = ctx.archives.get_bytes(schema.object)
     assert (len(stored), hashlib.sha256(stored).hexdigest()) == (schema.stored_bytes, schema.sha256)
     assert manifest.objects()[schema.object] == ("the schema", schema.stored_bytes)
-    listing = await pg_restore(ctx.archives, schema, tmp_path, "--list")
+    listing = await pg_restore(ctx.archives, manifest, tmp_path, "--list")
     for entry in [
         "TABLE public kitchen_sink",  # not in this partial backup: the schema is the whole one
         "TABLE public ingredients",
@@ -98,7 +104,7 @@ async def test_schema_is_dumped_in_the_snapshot_of_the_rows(
     assert await target.fetchval("SELECT count(*) FROM public.ingredients") == rows_before + 1
     assert manifest.tables[0].rows == rows_before
     assert manifest.schema is not None
-    sql = await pg_restore(ctx.archives, manifest.schema, tmp_path, "--file=-")
+    sql = await pg_restore(ctx.archives, manifest, tmp_path, "--file=-")
     assert "CREATE TABLE public.households" in sql
     assert "created_after_snapshot" not in sql
     assert "added_after_snapshot" not in sql

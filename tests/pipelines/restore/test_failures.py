@@ -2,6 +2,7 @@
 
 import json
 import uuid
+from dataclasses import replace
 
 import asyncpg
 import pytest
@@ -12,6 +13,7 @@ from app.pipelines.context import PipelineContext
 from app.pipelines.restore.pipeline import RestoreFailed, run_restore
 from app.restores import repository
 from app.restores.targets import configured_target
+from app.settings import Settings
 from app.storage.client import ObjectStore
 from tests.restores.scenario import TABLE_SETTINGS
 from tests.restores.support import (
@@ -152,12 +154,14 @@ async def test_a_restore_of_a_manifestless_archive_is_refused(
 async def test_an_archive_in_a_copy_format_lifeboat_does_not_write_is_refused(
     pipeline_context: PipelineContext, target: asyncpg.Connection
 ) -> None:
-    ctx = pipeline_context
+    # A plain archive: an encrypted one's manifest would fail its MAC before this check.
+    ctx = replace(pipeline_context, settings=Settings(encryption="off"))
     await target.execute("CREATE TABLE meals (id int)")
     await target.execute("INSERT INTO meals VALUES (1), (2)")
     backup_id = await completed_backup(ctx, target, "partial", ["meals"])
     key = f"backups/{backup_id}/manifest.json"
     body = json.loads(ctx.archives.get_bytes(key))
+    assert body["encryption"] is None
     body["copyFormat"] = "binary"
     ctx.archives.put_bytes(key, json.dumps(body).encode(), content_type="application/json")
     restore_id = await unchecked_restore(ctx, backup_id)

@@ -76,7 +76,7 @@ async def test_a_backup_requested_during_a_restore_waits_and_exports_the_restore
     assert datetime.fromisoformat(manifest.created_at) >= restored.completed_at
     (entry,) = manifest.tables
     assert entry.rows == SLOW_ROWS
-    archived = await copy_bytes(ctx.archives, entry)
+    archived = await copy_bytes(ctx.archives, entry, manifest.data_key)
     assert b"1\trow 1\n" in archived and b"changed after the backup" not in archived
 
 
