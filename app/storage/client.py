@@ -1,5 +1,6 @@
 """Object storage through the minio SDK, plain S3 calls only (MinIO, AWS S3, SeaweedFS)."""
 
+import builtins
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,6 +94,15 @@ class ObjectStore:
             StoredObject(obj.object_name or "", obj.size or 0)
             for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
         ]
+
+    def close(self) -> None:
+        """Close the client's pooled connections (at shutdown; the client is unusable after)."""
+        self.client._http.clear()
+
+    def list_folders(self, prefix: str) -> "builtins.list[str]":
+        """The "folders" right under a prefix: each distinct key part up to the next "/"."""
+        listing = self.client.list_objects(self.bucket, prefix=prefix, recursive=False)
+        return [obj.object_name or "" for obj in listing if obj.is_dir]
 
     def delete_prefix(self, prefix: str) -> int:
         """Delete every object under a prefix; returns how many were deleted."""

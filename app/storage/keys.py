@@ -11,6 +11,11 @@ def backup_prefix(backup_id: str) -> str:
     return f"{BACKUPS_ROOT}{backup_id}/"
 
 
+def backup_id_of(prefix: str) -> str:
+    """The backup id of a prefix `backup_prefix` made."""
+    return prefix.removeprefix(BACKUPS_ROOT).rstrip("/")
+
+
 def manifest_key(backup_id: str) -> str:
     return f"{backup_prefix(backup_id)}manifest.json"
 

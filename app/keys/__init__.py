@@ -1,0 +1,1 @@
+"""Key management across what Lifeboat stores: rewrapping under the current key."""
