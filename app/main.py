@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, jobs: Jobs | None = None) -> St
         finally:
             await target_pool.close()
             await engine.dispose()
+            app.state.lifeboat.archives.close()
 
     graphql_app = LifeboatGraphQL(schema, allowed_origins=settings.cors_origin_list)
     routes = [

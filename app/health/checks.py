@@ -1,7 +1,8 @@
 """Health checks of what backups depend on; each one raises when its service is not usable.
 
 `before_backup` runs before every scheduled backup (target database, storage writable, broker,
-no restore running); `readiness` backs /readyz (Lifeboat's database, broker, storage).
+no restore running); `readiness` backs /readyz (Lifeboat's database, broker, storage, and
+the configured keys opening the newest backup: encryption.py).
 """
 
 import asyncio
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db.models import RestoreOperation
 from app.db.urls import asyncpg_dsn
 from app.health.broker import ping_broker
+from app.health.encryption import newest_backup_opens
 from app.settings import Settings
 from app.storage.client import ObjectStore
 from app.storage.keys import health_probe_key
@@ -129,5 +131,6 @@ async def readiness(
         "database": lambda: own_database(sessions),
         "broker": lambda: ping_broker(settings.broker_url, settings.health_timeout_seconds),
         "storage": lambda: storage_reachable(archives),
+        "encryption": lambda: newest_backup_opens(settings, sessions, archives),
     }
     return await run_checks(probes, settings.health_timeout_seconds)

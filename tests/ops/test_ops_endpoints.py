@@ -52,6 +52,7 @@ async def test_readyz_is_200_when_database_broker_and_storage_answer(
         "database": True,
         "broker": True,
         "storage": True,
+        "encryption": True,
     }
 
 
