@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import baseline, dataset, report
+from bench import ab, baseline, dataset, report
 from bench.graphql import GraphQL
 from bench.lifeboat import NotAvailable, run_backup, run_restore
 from bench.measure import best_of, load_average
@@ -104,6 +104,12 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
             gql.close()
 
 
+def _ab(args: argparse.Namespace) -> dict[str, Any]:
+    overrides = dict(item.split("=", 1) for item in args.lifeboat_env)
+    reference = dict(item.split("=", 1) for item in args.reference_env)
+    return ab.compare(overrides, reference, args.repeat, args.timeout, RESULTS / "logs")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--regenerate", action="store_true", help="rebuild the dataset")
@@ -117,6 +123,14 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="LIFEBOAT_X=VALUE",
         help="a variable for the API and worker (repeatable), e.g. LIFEBOAT_ZSTD_LEVEL=1",
+    )
+    parser.add_argument(
+        "--reference-env",
+        action="append",
+        default=[],
+        metavar="LIFEBOAT_X=VALUE",
+        help="compare with a second stack that also has this variable (repeatable), runs "
+        "alternating, --repeat rounds, medians: e.g. LIFEBOAT_ENCRYPTION=off",
     )
     parser.add_argument(
         "--repeat",
@@ -144,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         results = run_all(args)
     print(report.render(results))
+    if isinstance(results.get("ab"), dict) and "ratios" in results["ab"]:
+        print(ab.render(results["ab"]))
     report.write(results, RESULTS / "latest.json")
     print(f"\nfigures written to {RESULTS / 'latest.json'}")
     return 0
@@ -179,7 +195,10 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
                     "pg_restore",
                     lambda: baseline.measure_pg_restore(path, restore_db, args.repeat),
                 )
-    attempt(results, "lifeboat_stack", lambda: _lifeboat(results, args))
+    if args.reference_env:
+        attempt(results, "ab", lambda: _ab(args))
+    else:
+        attempt(results, "lifeboat_stack", lambda: _lifeboat(results, args))
     if results.get("lifeboat_stack") is None:
         results.pop("lifeboat_stack", None)  # nothing to say: the stack came up and went down
     results["load_after"] = load_average()

@@ -24,6 +24,7 @@ from pathlib import Path
 import httpx
 import redis
 
+from app.crypto.keyring import generate_key
 from app.devstack.seaweed import free_port, s3_accepts_keys, start_seaweed
 from app.settings import DEV_S3_ACCESS_KEY, DEV_S3_SECRET_KEY, Settings
 from app.storage.client import ObjectStore, create_client
@@ -100,6 +101,9 @@ def _bench_env(run_id: str, target: str, endpoint: str, port: int) -> dict[str, 
         # Progress is published every heartbeat: 1 s (not 5) gives the timeline of where the
         # time goes a useful resolution, for the cost of one UPDATE a second.
         "LIFEBOAT_HEARTBEAT_SECONDS": "1",
+        # Encrypted, as production runs (a key of the run's own; LIFEBOAT_ENCRYPTION=off in
+        # --lifeboat-env or --reference-env measures without).
+        "LIFEBOAT_ENCRYPTION_KEY": generate_key(),
     }
 
 
