@@ -14,6 +14,7 @@ import zstandard
 from app.crypto.keyring import generate_key
 from app.main import create_app
 from app.pipelines.context import PipelineContext
+from app.pipelines.drill.pipeline import run_drill
 from app.pipelines.restore.pipeline import run_restore
 from app.restores.confirmation import confirmation_code
 from app.settings import Settings
@@ -24,6 +25,8 @@ from tests.pipelines.restore.test_failures import run_and_fail, unchecked_restor
 from tests.restores.support import completed_backup, database_state, request_restore, restore_row
 from tests.support.archive import copy_bytes, stored_manifest
 from tests.support.automation import RecordingJobs
+from tests.support.drill import pg_restore_loader
+from tests.support.drill import request as drill_request
 from tests.support.fixture_schema import create_fixture_schema
 
 MARKER = "lifeboat-marker-91c2e7f0"
@@ -195,3 +198,21 @@ async def test_a_restore_whose_key_is_not_configured_is_refused_naming_it_before
     assert key_id in message and "not configured" in message
     assert (await restore_row(ctx, restore_id)).status == "failed"
     assert await target.fetchval("SELECT count(*) FROM meals") == 3
+
+
+async def test_a_drill_of_an_encrypted_backup_passes_and_without_its_key_cannot_run(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    await create_fixture_schema(target)
+    backup_id = await completed_backup(ctx, target, "full")
+
+    passed = await run_drill(ctx, await drill_request(ctx, backup_id), pg_restore_loader)
+    assert (passed.status, passed.error) == ("passed", None)
+
+    other = replace(ctx, settings=Settings(encryption_key=generate_key()))
+    refused = await run_drill(other, await drill_request(other, backup_id), pg_restore_loader)
+    key_id = ctx.settings.keyring.current_id or "?"
+    # ERROR, not FAILED: the backup is sound, the drill could not open it.
+    assert refused.status == "error" and refused.error is not None
+    assert key_id in refused.error and "not configured" in refused.error

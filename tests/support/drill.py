@@ -9,6 +9,7 @@ import asyncpg
 
 from app.archive.manifest import Manifest
 from app.archive.reader import read_object
+from app.archive.sealing import seal
 from app.archive.writer import ArchiveObjectWriter
 from app.auth import service as auth_service
 from app.db.drill_models import Verification
@@ -20,7 +21,7 @@ from app.pipelines.context import PipelineContext
 from app.pipelines.drill.progress import DrillProgress
 from app.pipelines.drill.scratch import connect_server, list_scratch
 from app.pipelines.restore.load import load_table
-from app.settings import Settings
+from app.settings import Settings, get_settings
 from app.storage.client import ObjectStore
 from app.storage.keys import manifest_key
 from tests.conftest import ADMIN_URL, drop_database
@@ -68,7 +69,13 @@ async def pg_restore_loader(
     url = with_database(server_url, database)
     schema = manifest.schema
     dump = b"".join(
-        read_object(archives, schema.object, sha256=schema.sha256, stored_bytes=schema.stored_bytes)
+        read_object(
+            archives,
+            schema.object,
+            sha256=schema.sha256,
+            stored_bytes=schema.stored_bytes,
+            data_key=manifest.data_key,
+        )
     )
     restore = find_program("pg_restore", 0).path
 
@@ -86,9 +93,7 @@ async def pg_restore_loader(
     try:
         progress.step = "load"
         for entry in manifest.tables:
-            loaded[entry.name] = await load_table(
-                conn, archives, entry, manifest.copy_format, progress
-            )
+            loaded[entry.name] = await load_table(conn, archives, entry, manifest, progress)
         for sequence in manifest.sequences:
             name = f'"{sequence.schema}"."{sequence.sequence}"'
             await conn.execute(
@@ -139,10 +144,18 @@ def rewrite_table(archives: ObjectStore, manifest: Manifest, name: str, data: by
     """Replace a table's archived rows by `data`, with a manifest that vouches for them, as a
     backup written from damaged rows would be (every checksum agrees)."""
     entry = next(table for table in manifest.tables if table.name == name)
-    writer = ArchiveObjectWriter(archives, entry.object, part_size=5 << 20, level=1)
+    writer = ArchiveObjectWriter(
+        archives, entry.object, part_size=5 << 20, level=1, data_key=manifest.data_key
+    )
     writer.write(data)
     written = writer.close()
     entry.raw_bytes, entry.stored_bytes = written.raw_bytes, written.stored_bytes
     entry.sha256, entry.stream_sha256 = written.sha256, written.raw_sha256
     entry.rows = data.count(b"\n")
-    archives.put_bytes(manifest_key(manifest.backup_id), manifest.to_json())
+    store_manifest(archives, manifest)
+
+
+def store_manifest(archives: ObjectStore, manifest: Manifest) -> None:
+    """Put a changed manifest in place of the backup's, signed again (as if written so)."""
+    body = seal(manifest, get_settings().keyring, manifest.data_key)
+    archives.put_bytes(manifest_key(manifest.backup_id), body)

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from app.archive.manifest import Manifest
+from app.crypto.errors import KeyNotConfigured
+from app.crypto.sealing import plaintext_digest
 from app.db import locks
 from app.db.engine import transaction
 from app.db.urls import asyncpg_dsn, with_database
@@ -142,9 +144,11 @@ async def _drill(
     loader: Loader,
 ) -> DrillResult:
     progress.step = "validate"
-    manifest = await _read_manifest(ctx.archives, backup_id)
+    manifest = await _read_manifest(ctx, backup_id)
     uploads = (
-        asyncio.create_task(asyncio.to_thread(read_uploads, ctx.archives, manifest.uploads))
+        asyncio.create_task(
+            asyncio.to_thread(read_uploads, ctx.archives, manifest.uploads, manifest.data_key)
+        )
         if manifest.uploads
         else None
     )
@@ -188,9 +192,14 @@ async def _drill(
     return DrillResult(PASSED, None, len(manifest.tables), rows)
 
 
-async def _read_manifest(archives: ObjectStore, backup_id: str) -> Manifest:
+async def _read_manifest(ctx: PipelineContext, backup_id: str) -> Manifest:
     try:
-        manifest = await asyncio.to_thread(read_manifest, archives, backup_id)
+        manifest = await asyncio.to_thread(
+            read_manifest, ctx.archives, backup_id, ctx.settings.keyring
+        )
+    except KeyNotConfigured as error:
+        # Not the backup's fault: the drill cannot run until the key is configured.
+        raise DrillCannotRun(error.message) from error
     except PreconditionFailed as error:
         # The manifest is missing, unreadable, or lists objects that are gone or resized.
         raise BackupDamaged(error.message.removeprefix("the archive is damaged: ")) from error
@@ -224,6 +233,8 @@ async def _read_back(
         asyncpg_dsn(url),
         manifest,
         connections=ctx.settings.drill_read_connections,
+        # What the export recorded: SHA-256, or an HMAC under the data key if encrypted.
+        digest=lambda: plaintext_digest(manifest.data_key),
         on_table=table_done,
         on_bytes=progress.add_bytes,
     )

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from app.archive.manifest import UploadsEntry
 from app.archive.uploads import iter_uploads
+from app.crypto.datakey import DataKey
 from app.storage.client import ObjectStore
 
 _READ = 1 << 20
@@ -23,10 +24,12 @@ class UploadsReadBack:
         return None
 
 
-def read_uploads(archives: ObjectStore, entry: UploadsEntry) -> UploadsReadBack:
+def read_uploads(
+    archives: ObjectStore, entry: UploadsEntry, data_key: DataKey | None
+) -> UploadsReadBack:
     """Read every archived file (blocking call); ArchiveCorrupted when a checksum fails."""
     files = size = 0
-    for upload in iter_uploads(archives, entry):
+    for upload in iter_uploads(archives, entry, data_key):
         while chunk := upload.stream.read(_READ):
             size += len(chunk)
         files += 1

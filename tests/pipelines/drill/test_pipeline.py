@@ -9,7 +9,6 @@ from app.db.urls import with_database
 from app.pipelines.context import PipelineContext
 from app.pipelines.drill.pipeline import run_drill
 from app.pipelines.export.pipeline import run_export
-from app.storage import keys
 from tests.conftest import ADMIN_URL
 from tests.support.archive import copy_bytes, stored_manifest
 from tests.support.drill import (
@@ -17,6 +16,7 @@ from tests.support.drill import (
     request,
     rewrite_table,
     scratch_left,
+    store_manifest,
     verification,
 )
 from tests.support.fixture_schema import FIXTURE_TABLES, create_fixture_schema, table_fingerprints
@@ -111,7 +111,8 @@ async def test_a_unique_violation_planted_in_the_archive_fails_naming_the_constr
     archives = pipeline_context.archives
     manifest = stored_manifest(archives, backed_up)
     name = '"Odd Schema"."Mixed Case"'
-    rows = await copy_bytes(archives, next(t for t in manifest.tables if t.name == name))
+    entry = next(t for t in manifest.tables if t.name == name)
+    rows = await copy_bytes(archives, entry, manifest.data_key)
     first = rows.split(b"\n", 1)[0] + b"\n"
     rewrite_table(archives, manifest, name, rows + first)  # checksums agree, one id twice
 
@@ -133,10 +134,10 @@ async def test_rows_that_differ_from_the_recorded_stream_fail(
     manifest = stored_manifest(archives, backed_up)
     entry = next(t for t in manifest.tables if t.name == "public.categories")
     digest = entry.stream_sha256
-    rows = await copy_bytes(archives, entry)
+    rows = await copy_bytes(archives, entry, manifest.data_key)
     rewrite_table(archives, manifest, entry.name, rows.replace(b"Roots", b"Boots"))
     entry.stream_sha256 = digest  # the manifest still holds what the export read
-    archives.put_bytes(keys.manifest_key(backed_up), manifest.to_json())
+    store_manifest(archives, manifest)
 
     row = await verification(pipeline_context, await drill(pipeline_context, backed_up, target))
 

@@ -10,8 +10,9 @@ import asyncpg
 import pytest
 
 from app.archive.manifest import Manifest
+from app.crypto.sealing import plaintext_digest
 from app.pipelines.context import PipelineContext
-from app.pipelines.drill.readback import read_back
+from app.pipelines.drill.readback import DigestFactory, read_back
 from app.pipelines.drill.sequences import sequence_problems
 from app.pipelines.export.pipeline import run_export
 from tests.conftest import drop_database
@@ -36,6 +37,11 @@ async def exported(
     await drop_database(url)
 
 
+def keyed_by(manifest: Manifest) -> DigestFactory:
+    """The digest the export recorded: an HMAC under the data key (the test run encrypts)."""
+    return lambda: plaintext_digest(manifest.data_key)
+
+
 def dsn(conn: asyncpg.Connection) -> str:
     params = conn._params
     return f"postgresql://{params.user}@{conn._addr[0]}:{conn._addr[1]}/{params.database}"
@@ -48,7 +54,11 @@ async def test_every_table_of_a_faithful_copy_reads_back_as_written(
     done: list[str] = []
 
     results = await read_back(
-        dsn(copy), manifest, connections=2, on_table=lambda r: done.append(r.name)
+        dsn(copy),
+        manifest,
+        connections=2,
+        digest=keyed_by(manifest),
+        on_table=lambda r: done.append(r.name),
     )
 
     assert sorted(results) == FIXTURE_TABLES == sorted(done)
@@ -64,7 +74,7 @@ async def test_one_changed_value_fails_its_table_only(
     manifest, copy = exported
     await copy.execute("UPDATE public.ingredients SET name = name || ' ' WHERE id = 7")
 
-    results = await read_back(dsn(copy), manifest, connections=1)
+    results = await read_back(dsn(copy), manifest, connections=1, digest=keyed_by(manifest))
 
     entries = {entry.name: entry for entry in manifest.tables}
     damaged = {name for name, result in results.items() if result.problem(entries[name])}
@@ -79,7 +89,7 @@ async def test_a_missing_row_is_told_by_its_count(
     manifest, copy = exported
     await copy.execute("DELETE FROM public.meal_log WHERE id = 700")
 
-    results = await read_back(dsn(copy), manifest, connections=2)
+    results = await read_back(dsn(copy), manifest, connections=2, digest=keyed_by(manifest))
 
     entry = next(t for t in manifest.tables if t.name == "public.meal_log")
     assert results[entry.name].problem(entry) == "1499 rows read back, the backup wrote 1500"
@@ -92,7 +102,7 @@ async def test_an_encrypted_archive_compares_keyed_digests(
     the stream the backup wrote (what an encrypted archive's manifest records)."""
     manifest, copy = exported
     entry = next(t for t in manifest.tables if t.name == "public.recipes")
-    written = await copy_bytes(pipeline_context.archives, entry)
+    written = await copy_bytes(pipeline_context.archives, entry, manifest.data_key)
     keyed = hmac.new(b"k" * 32, written, hashlib.sha256).hexdigest()
     only_recipes = replace(manifest, tables=[entry])
 
