@@ -112,7 +112,10 @@ def check_broker(url: str) -> None:
 
 
 def check_port_free(host: str, port: int) -> None:
+    """Refuse a port something listens on. A port held only by connections in TIME_WAIT (left
+    by the API that just stopped) is free: uvicorn binds with SO_REUSEADDR, and so do we."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -8,17 +8,17 @@ from app.db.migrate import create_database_if_missing, upgrade_to_head
 from app.db.urls import database_name
 from app.devstack.demo import ensure_demo_database, ensure_demo_uploads
 from app.devstack.preflight import Unavailable
-from app.devstack.seaweed import SeaweedProcess, split_endpoint, start_seaweed
+from app.devstack.seaweed import SeaweedProcess, launch_seaweed, split_endpoint, start_seaweed
+from app.devstack.watchdog import Watchdog
 from app.settings import Settings
 from app.storage.client import ObjectStore, create_client
 
 log = logging.getLogger("lifeboat.devstack")
 
 
-def start_storage(settings: Settings) -> SeaweedProcess:
+def start_storage(settings: Settings, watchdog: Watchdog) -> SeaweedProcess:
     """SeaweedFS on exactly LIFEBOAT_S3_ENDPOINT, with one data folder per port."""
-    _, port = split_endpoint(settings.s3_endpoint)
-    data_dir = (Path(settings.devstack_dir) / "seaweedfs" / str(port)).resolve()
+    data_dir = storage_dir(settings)
     log.info("starting SeaweedFS on %s (data in %s)", settings.s3_endpoint, data_dir)
     try:
         return start_seaweed(
@@ -26,10 +26,28 @@ def start_storage(settings: Settings) -> SeaweedProcess:
             settings.s3_access_key,
             settings.s3_secret_key.get_secret_value(),
             data_dir,
-            die_with_parent=True,
+            started=watchdog.watch,
         )
     except RuntimeError as error:
         raise Unavailable(f"could not start SeaweedFS on {settings.s3_endpoint}: {error}") from None
+
+
+def restart_storage(settings: Settings, watchdog: Watchdog) -> SeaweedProcess:
+    """SeaweedFS again on the same address and data, without waiting: the caller keeps
+    supervising (and may be asked to stop) meanwhile."""
+    handle = launch_seaweed(
+        settings.s3_endpoint,
+        settings.s3_access_key,
+        settings.s3_secret_key.get_secret_value(),
+        storage_dir(settings),
+    )
+    watchdog.watch(handle.process.pid)
+    return handle
+
+
+def storage_dir(settings: Settings) -> Path:
+    _, port = split_endpoint(settings.s3_endpoint)
+    return (Path(settings.devstack_dir) / "seaweedfs" / str(port)).resolve()
 
 
 def prepare_data(settings: Settings) -> None:

@@ -28,9 +28,10 @@ def programs(settings: Settings) -> list[Program]:
                 "1",
                 "--threads",
                 "2",
-                # A stop waits this long for running jobs; an interrupted backup is retried.
+                # A stop waits this long for running jobs (within the supervisor's 10 s); an
+                # interrupted job is settled by the reaper (README, "Faults").
                 "--worker-shutdown-timeout",
-                "10000",
+                "8000",
                 "--queues",
                 *worker_queues(),
             ],

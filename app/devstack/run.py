@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import sys
-import threading
 import time
 from pathlib import Path
 from types import FrameType
@@ -20,14 +19,49 @@ from app.devstack.devkey import ensure_dev_key
 from app.devstack.programs import BIN, api_url, programs
 from app.devstack.seaweed import SeaweedProcess, s3_accepts_keys
 from app.devstack.supervisor import Supervisor
+from app.devstack.watchdog import Watchdog
 from app.settings import Settings
 
 log = logging.getLogger("lifeboat.devstack")
 STARTUP_TIMEOUT = 120.0
+# Children get up to their stop_timeout (10 s) first; the whole stop stays within 20 s.
+SEAWEED_STOP_SECONDS = 4.0
 
 
 class Interrupted(BaseException):
     """Ctrl-C or SIGTERM before the supervisor runs: unwind, stopping what was started."""
+
+
+class StopRequest:
+    """Set by the signal handler, read by the main loop; takes no lock.
+
+    The handler used to call threading.Event.set(), which takes the event's lock. `make`
+    forwards SIGTERM to its child, so a SIGTERM sent to `make run`'s process group reaches the
+    supervisor twice, a fraction of a millisecond apart; when the second handler ran inside
+    the first one's set() (or while the main loop's wait() held that lock), it waited for the
+    lock forever: the supervisor hung before printing a single "stopping" line.
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.supervising = False
+        self.parent = os.getppid()
+
+    def on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.requested:
+            return  # a repeat (make's copy of the same SIGTERM): already on our way out
+        self.requested = True
+        if not self.supervising:
+            raise Interrupted
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep (a signal cuts it short), then whether to stop: asked, or `make` is gone."""
+        if not self.requested:
+            time.sleep(seconds)
+        if not self.requested and os.getppid() != self.parent:
+            log.warning("the process that started `make run` exited; stopping")
+            self.requested = True
+        return self.requested
 
 
 def main() -> int:
@@ -51,24 +85,18 @@ def main() -> int:
     # Only once nothing stops the stack: a refused start creates nothing.
     settings = ensure_dev_key(settings)
 
-    stopping = threading.Event()
-    supervising = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        if supervising.is_set():
-            stopping.set()
-        else:
-            raise Interrupted
-
+    stop = StopRequest()
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, on_signal)
+        signal.signal(signum, stop.on_signal)
+    # First of all: from here on, whatever we start dies with us, even if we are SIGKILLed.
+    watchdog = Watchdog()
     seaweed: SeaweedProcess | None = None
     try:
-        seaweed = None if s3_running else prepare.start_storage(settings)
+        seaweed = None if s3_running else prepare.start_storage(settings, watchdog)
         prepare.prepare_data(settings)
-        supervisor = Supervisor(programs(settings))
-        supervising.set()
-        return supervise(settings, supervisor, seaweed, stopping)
+        supervisor = Supervisor(programs(settings), watchdog=watchdog)
+        stop.supervising = True
+        return supervise(settings, supervisor, seaweed, stop, watchdog)
     except Interrupted:
         return 0
     except preflight.Unavailable as problem:
@@ -77,26 +105,30 @@ def main() -> int:
     finally:
         if seaweed is not None:
             log.info("stopping SeaweedFS")
-            seaweed.stop()
+            seaweed.stop(SEAWEED_STOP_SECONDS)
+            watchdog.forget(seaweed.process.pid)
+        watchdog.close()
 
 
 def supervise(
     settings: Settings,
     supervisor: Supervisor,
     seaweed: SeaweedProcess | None,
-    stopping: threading.Event,
+    stop: StopRequest,
+    watchdog: Watchdog,
 ) -> int:
     """Run the programs until asked to stop; print the ready line once everything answers."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
     ready = False
     supervisor.start()
     try:
-        while not stopping.wait(0.2):
+        while not stop.wait(0.2):
             supervisor.poll()
             if seaweed is not None and seaweed.process.poll() is not None:
                 code = seaweed.process.returncode
                 log.warning("SeaweedFS exited with code %s; starting it again", code)
-                seaweed.process = prepare.start_storage(settings).process
+                watchdog.forget(seaweed.process.pid)
+                seaweed.process = prepare.restart_storage(settings, watchdog).process
             if ready:
                 continue
             if not supervisor.not_ready() and storage_answers(settings):

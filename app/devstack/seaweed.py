@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,6 @@ from minio import Minio
 from minio.error import S3Error
 
 from app.devstack.processes import stop_process
-from app.devstack.supervisor import die_with_parent as _die_with_parent
 
 
 @dataclass
@@ -80,13 +80,39 @@ def start_seaweed(
     secret_key: str,
     data_dir: Path,
     timeout: float = 60,
-    die_with_parent: bool = False,
+    started: Callable[[int], None] | None = None,
 ) -> SeaweedProcess:
     """Run `weed mini` with S3 on exactly `endpoint`; wait until it accepts the keys.
 
-    `die_with_parent`: SeaweedFS gets SIGTERM if this process is killed (call from the main
-    thread: Linux ties that to the thread that started it).
+    SeaweedFS leads a process group of its own; `started` is given its id at once (before the
+    wait), e.g. for `make run`'s watchdog.
     """
+    handle = launch_seaweed(endpoint, access_key, secret_key, data_dir)
+    if started is not None:
+        started(handle.process.pid)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if handle.process.poll() is not None:
+                raise RuntimeError(f"SeaweedFS exited early; see {data_dir / 'weed.log'}")
+            if s3_answers(endpoint, access_key, secret_key):
+                return handle
+            time.sleep(0.3)
+        raise RuntimeError(f"SeaweedFS did not answer on {endpoint} within {timeout:.0f}s")
+    except BaseException:  # a timeout, Ctrl-C or SIGTERM while waiting: leave nothing running
+        handle.stop()
+        raise
+
+
+def s3_answers(endpoint: str, access_key: str, secret_key: str) -> bool:
+    host, port = split_endpoint(endpoint)
+    return port_answers(host, port) and s3_accepts_keys(endpoint, access_key, secret_key)
+
+
+def launch_seaweed(
+    endpoint: str, access_key: str, secret_key: str, data_dir: Path
+) -> SeaweedProcess:
+    """Start `weed mini` for `endpoint` without waiting for it to answer."""
     host, s3_port = split_endpoint(endpoint)
     data_dir.mkdir(parents=True, exist_ok=True)
     config = data_dir / "s3-identities.json"
@@ -135,21 +161,8 @@ def start_seaweed(
             stderr=subprocess.STDOUT,
             cwd=data_dir,
             start_new_session=True,
-            preexec_fn=_die_with_parent() if die_with_parent else None,
         )
-    handle = SeaweedProcess(process, data_dir)
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"SeaweedFS exited early; see {data_dir / 'weed.log'}")
-            if port_answers(host, s3_port) and s3_accepts_keys(endpoint, access_key, secret_key):
-                return handle
-            time.sleep(0.3)
-        raise RuntimeError(f"SeaweedFS did not answer on {endpoint} within {timeout:.0f}s")
-    except BaseException:  # a timeout, Ctrl-C or SIGTERM while waiting: leave nothing running
-        handle.stop()
-        raise
+    return SeaweedProcess(process, data_dir)
 
 
 def main() -> None:

@@ -2,11 +2,11 @@
 
 Each child leads its own process group, so a stop reaches whatever it forked (Dramatiq's
 worker processes) and Ctrl-C in the terminal reaches only the supervisor, which then stops
-the children in order. A child that exits is started again after a growing delay.
+the children in order. A child that exits is started again after a growing delay. If the
+supervisor itself dies, its watchdog (app/devstack/watchdog.py) kills the groups it leaves.
 """
 
 import contextlib
-import ctypes
 import logging
 import os
 import signal
@@ -18,30 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
+from app.devstack.watchdog import Watchdog
+
 log = logging.getLogger("lifeboat.devstack")
 
-PR_SET_PDEATHSIG = 1
 # A child that ran this long before exiting is restarted after the shortest delay again.
 STABLE_AFTER = 60.0
-
-
-def die_with_parent() -> Callable[[], None] | None:
-    """A preexec_fn asking Linux to SIGTERM the child when the process that started it dies.
-
-    Covers the supervisor being SIGKILLed. Linux ties this to the forking *thread*, so only
-    call Popen with it from a thread that lives as long as the child (the main thread here).
-    """
-    prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
-    if prctl is None:  # not Linux: children outlive a killed supervisor
-        return None
-    parent = os.getpid()
-
-    def preexec() -> None:
-        prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return preexec
 
 
 @dataclass(frozen=True)
@@ -54,8 +36,9 @@ class Program:
     ready_line: str | None = None
     # Polled until it returns True (e.g. the API answering HTTP).
     ready_probe: Callable[[], bool] | None = None
-    # Graceful stop (SIGTERM) gets this long before the whole group is SIGKILLed.
-    stop_timeout: float = 15.0
+    # Graceful stop (SIGTERM) gets this long before the whole group is SIGKILLed. `make run`
+    # must be gone within 20 s of Ctrl-C, SeaweedFS's stop included.
+    stop_timeout: float = 10.0
 
 
 @dataclass
@@ -84,14 +67,16 @@ class Supervisor:
         env: Mapping[str, str] | None = None,
         output: IO[str] | None = None,
         backoff: tuple[float, float] = (1.0, 30.0),
+        watchdog: Watchdog | None = None,
     ) -> None:
-        """`backoff`: the first delay before a restart, and the longest (it doubles in between)."""
+        """`backoff`: the first delay before a restart, and the longest (it doubles in between).
+        `watchdog`: told of every process group, so none outlives a killed supervisor."""
         self.backoff_start, self.backoff_max = backoff
         self.children = [Child(program, backoff=self.backoff_start) for program in programs]
         self.env = {**(env if env is not None else os.environ), "PYTHONUNBUFFERED": "1"}
         self.output = output or sys.stderr
         self._output_lock = threading.Lock()
-        self._preexec = die_with_parent()
+        self.watchdog = watchdog
 
     def start(self) -> None:
         for child in self.children:
@@ -136,12 +121,12 @@ class Supervisor:
             # Whatever it forked and left behind goes too.
             _signal_quietly(os.killpg, process.pid, signal.SIGKILL)
             process.wait()
+            self._forget(process)
 
     def _spawn(self, child: Child) -> None:
         child.restart_at = None
         # A fresh event per process: a dying process's last lines cannot mark its successor up.
         child.ready = threading.Event()
-        # Only ever called from the main thread, which die_with_parent's preexec_fn needs.
         process = subprocess.Popen(
             list(child.program.argv),
             env=self.env,
@@ -149,8 +134,9 @@ class Supervisor:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=self._preexec,
         )
+        if self.watchdog is not None:
+            self.watchdog.watch(process.pid)  # its session's id is its process group's
         child.process = process
         child.started_at = time.monotonic()
         if child.program.ready_line is None and child.program.ready_probe is None:
@@ -169,6 +155,7 @@ class Supervisor:
         assert process is not None
         # Its forks (Dramatiq's worker processes) must not outlive it.
         _signal_quietly(os.killpg, process.pid, signal.SIGKILL)
+        self._forget(process)
         if now - child.started_at >= STABLE_AFTER:
             child.backoff = self.backoff_start
         child.restarts += 1
@@ -177,6 +164,10 @@ class Supervisor:
         log.warning("%s exited with code %s; restarting it in %gs", name, code, child.backoff)
         child.backoff = min(child.backoff * 2, self.backoff_max)
         child.process = None
+
+    def _forget(self, process: subprocess.Popen[bytes]) -> None:
+        if self.watchdog is not None:
+            self.watchdog.forget(process.pid)
 
     def _pump(self, program: Program, ready: threading.Event, stream: IO[bytes]) -> None:
         """Copy a child's output to ours, each line tagged with its name; spot its ready line."""

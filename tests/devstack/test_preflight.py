@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.devstack import preflight
 from tests.devstack.conftest import database_exists
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,3 +60,38 @@ async def test_a_taken_api_port_is_named(stack_env):
         f"port {stack_env['LIFEBOAT_PORT']} on 127.0.0.1 is taken (another `make run`?); "
         "choose a free one with LIFEBOAT_PORT"
     ]
+
+
+def time_wait_on(port: int) -> bool:
+    listed = subprocess.run(
+        ["ss", "-tanH", "state", "time-wait", f"sport = :{port}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return bool(listed.strip())
+
+
+def test_a_port_held_only_by_time_wait_connections_is_free():
+    # The server side closes first, as uvicorn does with keep-alive connections when it stops:
+    # the server's port is left in TIME_WAIT for a minute.
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()
+        client.recv(1)  # the server's FIN
+        client.close()
+    assert time_wait_on(port)
+
+    preflight.check_port_free("127.0.0.1", port)
+
+    with socket.socket() as listening:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(("127.0.0.1", port))
+        listening.listen()
+        with pytest.raises(preflight.Unavailable, match=f"port {port} on 127.0.0.1 is taken"):
+            preflight.check_port_free("127.0.0.1", port)

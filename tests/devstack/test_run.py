@@ -1,6 +1,8 @@
 """`make run` end to end: its own SeaweedFS, databases, demo, API, worker; restarts; clean stop."""
 
 import asyncio
+import contextlib
+import os
 import queue
 import signal
 import subprocess
@@ -19,6 +21,7 @@ from minio import Minio
 from app.crypto.keyring import key_id, parse_key
 from app.devstack.programs import WORKER_READY
 from app.devstack.seaweed import port_answers, split_endpoint
+from tests.devstack.test_preflight import time_wait_on
 from tests.support.worker import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -27,19 +30,20 @@ STARTUP = 60.0
 
 
 class Stack:
-    """`python -m app.devstack.run` as a subprocess, with its stdout read line by line."""
+    """`make run` as a subprocess in a session of its own, its stdout read line by line."""
 
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env = env
         self.log = log
         with log.open("wb") as stderr:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "app.devstack.run"],
+                ["make", "--no-print-directory", "-s", "run", f"PYTHON={sys.executable}"],
                 cwd=REPO,
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=stderr,
                 text=True,
+                start_new_session=True,
             )
         self.lines: queue.Queue[str] = queue.Queue()
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -62,9 +66,15 @@ class Stack:
     def descendants(self) -> list[psutil.Process]:
         return psutil.Process(self.process.pid).children(recursive=True)
 
+    @property
+    def supervisor(self) -> psutil.Process:
+        """`python -m app.devstack.run`, make's child."""
+        (supervisor,) = psutil.Process(self.process.pid).children()
+        return supervisor
+
     def child(self, word: str) -> psutil.Process | None:
-        """The live direct child whose command line mentions `word`."""
-        for process in psutil.Process(self.process.pid).children():
+        """The supervisor's live child whose command line mentions `word`."""
+        for process in self.supervisor.children():
             try:
                 if word in " ".join(process.cmdline()):
                     return process
@@ -86,11 +96,12 @@ def stack(stack_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
     yield running
     # A failed test must not leave a stack behind: stop it, then kill whatever is left.
     family = running.descendants() if running.process.poll() is None else []
-    running.process.terminate()
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(running.process.pid, signal.SIGTERM)
     try:
         running.process.wait(30)
     except subprocess.TimeoutExpired:
-        running.process.kill()
+        os.killpg(running.process.pid, signal.SIGKILL)
         running.process.wait()
     for process in family:
         if not gone(process):
@@ -196,12 +207,45 @@ async def test_make_run_starts_everything_restarts_a_dead_worker_and_stops_clean
     await wait_for(weed_again, timeout=30, message="SeaweedFS to be started again")
     assert "recipes/1/photo.png" in {o.object_name for o in s3.list_objects(bucket, recursive=True)}
 
-    # SIGTERM stops everything it started, SeaweedFS included, and frees the ports.
+    # SIGTERM to `make run`'s process group (make passes its copy on: the supervisor gets
+    # two) stops everything it started, SeaweedFS included, and frees the ports.
     family = stack.descendants()
     names = " ".join(" ".join(p.cmdline()) for p in family)
     assert all(word in names for word in ("weed", "lifeboat serve", "dramatiq workers.actors"))
-    stack.process.send_signal(signal.SIGTERM)
-    assert await asyncio.to_thread(stack.process.wait, 40) == 0
+    os.killpg(stack.process.pid, signal.SIGTERM)
+    await asyncio.to_thread(stack.process.wait, 40)
     await wait_for(lambda: all(gone(p) for p in family), timeout=10, message="no process left")
+    log = stack.log.read_text()
+    assert "stopping worker" in log and "stopping SeaweedFS" in log
     assert not port_answers("127.0.0.1", int(port))
     assert not port_answers(s3_host, s3_port)
+
+
+async def test_a_sigkilled_make_run_leaves_nothing_and_the_next_starts_at_once(
+    stack: Stack, stack_env: dict[str, str], tmp_path: Path
+):
+    await asyncio.to_thread(stack.wait_for_ready)
+    port = int(stack_env["LIFEBOAT_PORT"])
+    family = stack.descendants()
+    names = " ".join(" ".join(p.cmdline()) for p in family)
+    assert all(word in names for word in ("weed", "lifeboat serve", "lifeboat scheduler"))
+    # Dramatiq's main process and the worker process it forked.
+    assert sum("dramatiq workers.actors" in " ".join(p.cmdline()) for p in family) == 2
+    # A client keeping its connection open: the API closes it when it stops, which leaves
+    # the API's port in TIME_WAIT.
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+        stack.supervisor.kill()
+        await wait_for(lambda: all(gone(p) for p in family), timeout=20, message="no process left")
+    assert time_wait_on(port)
+
+    again = Stack(stack_env, tmp_path / "again.log")
+    try:
+        ready = await asyncio.to_thread(again.wait_for_ready)
+        assert ready.startswith(f"ready: http://127.0.0.1:{port}/graphql ")
+    finally:
+        os.killpg(again.process.pid, signal.SIGTERM)
+        await asyncio.to_thread(again.process.wait, 40)
+        again.reader.join(10)
+        assert again.process.stdout is not None
+        again.process.stdout.close()
