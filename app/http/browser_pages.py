@@ -31,12 +31,12 @@ def content_security_policy(**overrides: str) -> str:
     return "; ".join(f"{name} {value}" for name, value in policy.items())
 
 
-def html_page(path: Path, policy: str) -> HTMLResponse:
-    """An HTML file served under `policy`."""
-    return HTMLResponse(
-        path.read_text(encoding="utf-8"),
-        headers={"Content-Security-Policy": policy, **SECURITY_HEADERS},
-    )
+def html_page(path: Path, policy: str, inserts: dict[str, str] | None = None) -> HTMLResponse:
+    """An HTML file served under `policy`; each `<!-- name -->` of `inserts` replaced."""
+    text = path.read_text(encoding="utf-8")
+    for name, value in (inserts or {}).items():
+        text = text.replace(f"<!-- {name} -->", value)
+    return HTMLResponse(text, headers={"Content-Security-Policy": policy, **SECURITY_HEADERS})
 
 
 def file_response(path: Path | None, what: str) -> Response:

@@ -2,7 +2,7 @@
 
 import httpx
 
-from app.dashboard.assets import CONTENT_SECURITY_POLICY, STATIC
+from app.dashboard.assets import CONTENT_SECURITY_POLICY, STATIC, modules
 
 
 def test_the_page_is_served_at_the_root_under_a_strict_policy(live_server: str) -> None:
@@ -20,7 +20,7 @@ def test_the_page_is_served_at_the_root_under_a_strict_policy(live_server: str) 
 def test_our_modules_and_the_vendored_packages_are_served(live_server: str) -> None:
     own = sorted(STATIC.rglob("*.js")) + sorted(STATIC.rglob("*.css"))
     names = [path.relative_to(STATIC).as_posix() for path in own]
-    names += ["vendor/lit-html/lit-html.js", "vendor/lit-html/directives/repeat.js"]
+    names += modules()
     for name in names:
         response = httpx.get(f"{live_server}/dashboard/static/{name}")
         assert response.status_code == 200, (name, response.text)

@@ -2,6 +2,8 @@
 
 from urllib.parse import urlsplit
 
+from app.dashboard.assets import modules
+from tests.conftest import make_admin
 from tests.support.selenium_browser import Dashboard
 
 
@@ -21,6 +23,9 @@ def test_the_page_renders_with_no_csp_violation_and_no_outside_request(
     assert any(url.endswith("/dashboard/static/js/main.js") for url in requested), requested
     outside = [url for url in requested if urlsplit(url).netloc != origin]
     assert outside == [], outside
+    # The HTML announces every module the page imports (modulepreload).
+    loaded = {url.split("/dashboard/static/")[1] for url in requested if url.endswith(".js")}
+    assert loaded == set(modules()), loaded ^ set(modules())
 
 
 def test_a_token_in_the_fragment_is_kept_and_leaves_the_address_bar(
@@ -34,6 +39,7 @@ def test_a_token_in_the_fragment_is_kept_and_leaves_the_address_bar(
     # The same browser remembers it, as GraphiQL does (one token for both pages).
     dashboard.open()
     assert "token set" in dashboard.text(".token-state")
+    assert dashboard.wait_for_text("#me", "admin@test.local (admin")
     assert dashboard.text(".error") == ""
 
 
@@ -41,6 +47,16 @@ def test_a_bad_token_shows_the_api_error(dashboard: Dashboard) -> None:
     dashboard.open("#token=lb_not-a-real-token")
     text = dashboard.wait_for_text("section.backups .error", "UNAUTHENTICATED")
     assert "token" in text.lower(), text
+    assert "token" in dashboard.wait(lambda: dashboard.text("#me"), "the token bar's error")
+
+
+async def test_a_refusal_by_role_is_shown_with_the_role_it_needs(dashboard: Dashboard) -> None:
+    _, token = await make_admin(role="viewer")
+    dashboard.open(f"#token={token}")
+    dashboard.wait_for_text("#me", "(viewer")
+    dashboard.find("#create-backup button[type=submit]").click()
+    text = dashboard.wait_for_text("#create-backup .error", "FORBIDDEN")
+    assert "operator" in text, text
 
 
 def test_pasting_a_token_loads_the_data(dashboard: Dashboard, admin_token: str) -> None:

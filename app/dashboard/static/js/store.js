@@ -12,8 +12,7 @@ function list() {
 
 export const state = {
   tab: "backups",
-  me: null,
-  meError: null,
+  session: { me: null, error: null },
   backups: { ...list(), filters: { status: "", type: "", includeDeleted: false } },
   create: { kind: "FULL", busy: false, error: null, created: null },
   restoreDialog: null,

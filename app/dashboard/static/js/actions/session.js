@@ -1,18 +1,29 @@
 // Changing the token reloads everything the page shows, under the new token.
-import { forgetToken, saveToken } from "../token.js";
+import { ME } from "../api/documents.js";
 import { update } from "../store.js";
+import { forgetToken, saveToken } from "../token.js";
 import { loadBackups } from "./backups.js";
 import { loadRestores } from "./restores.js";
+import { call } from "./run.js";
 import { loadSchedules } from "./schedules.js";
 import { loadDeliveries, loadWebhooks } from "./webhooks.js";
 
 /** Load what every tab shows. */
 export function loadAll() {
+  loadMe();
   loadBackups();
   loadRestores();
   loadSchedules();
   loadWebhooks();
   loadDeliveries();
+}
+
+/** Who the token belongs to, and its role (what the API will let it do). */
+async function loadMe() {
+  const data = await call(ME, {}, "session");
+  update((s) => {
+    s.session.me = data ? data.me : null;
+  });
 }
 
 export function changeToken(token) {

@@ -2,6 +2,8 @@
 // (tests/dashboard/test_documents.py), so an API change that breaks the page fails there first.
 const ADMIN = `fragment Admin on AdminUser { email displayName }`;
 
+export const ME = `query Me { me { email role tokenExpiresAt } }`;
+
 const BACKUP_FIELDS = `
   fragment BackupFields on Backup {
     backupId type status description tablesIncluded sizeBytes createdAt completedAt
@@ -12,7 +14,7 @@ const BACKUP_FIELDS = `
 const RESTORE_FIELDS = `
   fragment RestoreFields on RestoreOperation {
     id backupId status startedAt completedAt tablesRestored recordsCount errorLog progress
-    preRestoreBackupId initiatedBy { ...Admin }
+    targetDatabase schema warnings preRestoreBackupId initiatedBy { ...Admin }
   }
   ${ADMIN}`;
 

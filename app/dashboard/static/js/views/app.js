@@ -19,7 +19,7 @@ const TABS = [
 
 export function appView(state) {
   const [, , view] = TABS.find(([name]) => name === state.tab);
-  return html`${tokenBar()}
+  return html`${tokenBar(state.session)}
     <nav class="tabs">
       ${TABS.map(
         ([name, label]) =>

@@ -26,12 +26,16 @@ function confirmForm(dialog) {
 
 function operationView(operation) {
   return html`<div class="outcome" id="restore-outcome" data-status=${operation.status}>
-    <p>${badge(operation.status)} restore <code>${operation.id}</code></p>
+    <p>${badge(operation.status)} restore <code>${operation.id}</code>
+      ${operation.targetDatabase ? html`into database <code>${operation.targetDatabase}</code>` : nothing}</p>
     ${progressBar(operation)}
     ${operation.status === "COMPLETED"
       ? html`<p>Restored: ${Object.entries(operation.recordsCount || {}).map(([name, rows]) => html`<span class="pill">${name} ${count(rows)}</span>`)}</p>`
       : nothing}
     ${operation.errorLog ? html`<pre class="note failed">${operation.errorLog}</pre>` : nothing}
+    ${operation.warnings.length
+      ? html`<ul class="warnings">${operation.warnings.map((line) => html`<li>${line}</li>`)}</ul>`
+      : nothing}
     ${operation.preRestoreBackupId
       ? html`<p>Pre-restore snapshot: <code id="pre-restore-snapshot">${operation.preRestoreBackupId}</code>
           ${operation.status === "COMPLETED"

@@ -1,9 +1,18 @@
 // The admin token field, as on the GraphiQL page: kept in this browser's localStorage.
 import { html } from "../../vendor/lit-html/lit-html.js";
 import { changeToken, dropToken } from "../actions/session.js";
+import { when } from "../format.js";
 import { readToken } from "../token.js";
 
-export function tokenBar() {
+function identity(session) {
+  const me = session.me;
+  if (session.error) return html`<span class="token-error" id="me">${session.error.message}</span>`;
+  if (!me) return "";
+  const expiry = me.tokenExpiresAt ? `, token expires ${when(me.tokenExpiresAt)}` : "";
+  return html`<span class="me" id="me">${me.email} (${me.role}${expiry})</span>`;
+}
+
+export function tokenBar(session) {
   const token = readToken();
   const submit = (event) => {
     event.preventDefault();
@@ -25,6 +34,7 @@ export function tokenBar() {
     <span class="token-state ${token ? "" : "missing"}">
       ${token ? "token set (kept in this browser's localStorage)" : "no token: the API will refuse every request"}
     </span>
+    ${identity(session)}
     <a href="graphql">GraphiQL</a>
   </form>`;
 }
