@@ -28,6 +28,11 @@ from bench.statements import StatementSampler
 log = logging.getLogger("bench.lifeboat")
 
 SCALAR_KINDS = {"SCALAR", "ENUM"}
+# JobProgress, read with every poll: the timeline's steps and the final stepTimes.
+PROGRESS = (
+    "progress { step percent currentTable tablesDone tablesTotal rowsDone bytesDone "
+    "etaSeconds stepTimes { step seconds } }"
+)
 
 
 class NotAvailable(Exception):
@@ -49,12 +54,8 @@ def scalar_fields(gql: GraphQL, type_name: str) -> list[str]:
     return names
 
 
-def _listed(value: Any) -> list[Any] | None:
-    return [value] if value else None
-
-
 class Timeline:
-    """The distinct (status, step, current tables) states seen while polling, with times."""
+    """The distinct (status, step, current table) states seen while polling, with times."""
 
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
@@ -64,7 +65,7 @@ class Timeline:
         state = {
             "status": value.get("status"),
             "step": progress.get("step"),
-            "current": progress.get("currentTables") or _listed(progress.get("currentTable")),
+            "current": progress.get("currentTable"),
         }
         if not self.events or {k: self.events[-1][k] for k in state} != state:
             self.events.append({"t": round(elapsed, 2), **state})
@@ -136,7 +137,7 @@ def run_backup(
     stack: Stack, gql: GraphQL, timeout: float, profile: Path | None = None
 ) -> dict[str, Any]:
     """A FULL backup, mutation → COMPLETED; its wall time, size and the worker's peak RSS."""
-    fields = " ".join(scalar_fields(gql, "Backup"))
+    fields = " ".join([*scalar_fields(gql, "Backup"), PROGRESS])
     create = (
         f"mutation($input: CreateBackupInput!) {{ createBackup(input: $input) {{ {fields} }} }}"
     )
@@ -190,7 +191,7 @@ def run_restore(
     """Restore the benchmark backup into the target, mutation → COMPLETED."""
     if "restoreBackup" not in gql.type_fields("Mutation"):
         raise NotAvailable("the restoreBackup mutation is not in the API yet")
-    fields = " ".join(scalar_fields(gql, "RestoreOperation"))
+    fields = " ".join([*scalar_fields(gql, "RestoreOperation"), PROGRESS])
     mutation = (
         f"mutation($input: RestoreBackupInput!) {{ restoreBackup(input: $input) {{ {fields} }} }}"
     )

@@ -220,7 +220,7 @@ def render(results: dict[str, Any]) -> str:
         if exact:
             lines.append(f"  Lifeboat's steps (the worker's own clock): {exact}")
         elif timeline:
-            lines.append(f"  Lifeboat's steps (progress saved each 1 s: ±1 s): {_steps(timeline)}")
+            lines.append(f"  Lifeboat's steps (polled every 0.2 s: ±0.2 s): {_steps(timeline)}")
         database = _get(section, "database")
         if database and database.get("statements"):
             ran = "; ".join(
@@ -270,7 +270,7 @@ def _steps(timeline: list[dict[str, Any]]) -> str:
     for span in timeline:
         label = str(span.get("step") or span.get("status"))
         if span.get("current"):
-            label += " " + ",".join(span["current"])
+            label += " " + str(span["current"])
         if merged and merged[-1][0] == label:
             merged[-1][1] += span["seconds"]
         else:

@@ -98,9 +98,6 @@ def _bench_env(run_id: str, target: str, endpoint: str, port: int) -> dict[str, 
         "LIFEBOAT_UPLOADS_BUCKET": f"lbbench-{run_id}-uploads",
         "LIFEBOAT_QUEUE_PREFIX": f"lbbench_{run_id}_",
         "LIFEBOAT_PORT": str(port),
-        # Progress is published every heartbeat: 1 s (not 5) gives the timeline of where the
-        # time goes a useful resolution, for the cost of one UPDATE a second.
-        "LIFEBOAT_HEARTBEAT_SECONDS": "1",
         # Encrypted, as production runs (a key of the run's own; LIFEBOAT_ENCRYPTION=off in
         # --lifeboat-env or --reference-env measures without).
         "LIFEBOAT_ENCRYPTION_KEY": generate_key(),

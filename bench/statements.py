@@ -1,7 +1,7 @@
 """What the database was doing during a run: pg_stat_activity of the target, sampled.
 
-Lifeboat saves its progress only at heartbeats (every second at best), so steps shorter than
-that vanish from its timeline. The database side is exact: every statement the worker runs
+Lifeboat's timeline is only as fine as the bench's polling (0.2 s), and its step clock does not
+see inside a step. The database side is exact: every statement the worker runs
 on the target (each COPY, index build, foreign-key validation, COMMIT) has a query_start, and
 the time a transaction sits idle is the time the database waits on the worker.
 """

@@ -92,7 +92,7 @@ class SystemBackup(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     error_message: Mapped[str | None] = mapped_column(Text)
-    # Progress of the running export ({"step": ..., "tablesDone": ..., "bytes": ...}).
+    # The worker's progress report, in JobProgress's fields (app/pipelines/progress.py).
     progress: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # Refreshed by the worker while it works; a stale one means the worker died.
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -17,7 +17,8 @@ from tests.restores.support import clear_running_restores, code_for, completed_b
 from tests.support.pipeline import create_backup_row
 
 FIELDS = """
-id backupId status startedAt completedAt tablesRestored recordsCount errorLog progress
+id backupId status startedAt completedAt tablesRestored recordsCount errorLog
+progress { step percent tablesDone stepTimes { step } }
 preRestoreBackupId initiatedBy { email } backup { backupId status type }
 targetDatabase schema warnings
 """
@@ -79,6 +80,12 @@ async def test_restore_is_committed_in_progress_queued_and_readable(
         "CURRENT",
         [],
     )
+    assert operation["progress"] == {
+        "step": "queued",
+        "percent": None,
+        "tablesDone": None,
+        "stepTimes": [],
+    }
     assert queued_restores(settings) == queued + 1
     assert (await gql(ONE, {"id": operation["id"]}))["data"]["restoreOperation"] == operation
     newest = (await gql(LIST, {"limit": 1}))["data"]["restoreOperations"]

@@ -11,6 +11,7 @@ from strawberry.scalars import JSON
 from app.db.models import SystemBackup
 from app.graphql.admins.types import AdminUser
 from app.graphql.context import Context
+from app.graphql.progress import JobProgress
 from app.graphql.scalars import BigInt
 
 
@@ -42,9 +43,8 @@ class Backup:
     completed_at: datetime | None
     error_message: str | None
     metadata: JSON | None
-    progress: JSON | None = strawberry.field(
-        description="What the worker is doing now (step, tables done, bytes written), and "
-        "the seconds each step took so far (stepTimes)."
+    progress: JobProgress | None = strawberry.field(
+        description="What the worker is doing (null for a record without a report)."
     )
     pinned: bool = strawberry.field(description="Retention never deletes a pinned backup.")
     deleted_at: datetime | None = strawberry.field(
@@ -74,7 +74,7 @@ class Backup:
             completed_at=row.completed_at,
             error_message=row.error_message,
             metadata=cast(JSON, row.metadata_),
-            progress=cast(JSON, row.progress),
+            progress=JobProgress.from_json(row.progress),
             pinned=row.pinned,
             deleted_at=row.deleted_at,
             created_by_id=row.created_by,

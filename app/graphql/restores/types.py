@@ -13,6 +13,7 @@ from app.db.models import SystemBackup
 from app.graphql.admins.types import AdminUser
 from app.graphql.backups.types import Backup
 from app.graphql.context import Context
+from app.graphql.progress import JobProgress
 
 
 @strawberry.enum
@@ -47,9 +48,8 @@ class RestoreOperation:
         description="Rows restored per table (schema.table → rows)."
     )
     error_log: str | None
-    progress: JSON | None = strawberry.field(
-        description="What the worker is doing now (step, tables done, rows, bytes), and the "
-        "seconds each step took so far (stepTimes)."
+    progress: JobProgress | None = strawberry.field(
+        description="What the worker is doing (null for a record without a report)."
     )
     pre_restore_backup_id: str | None = strawberry.field(
         description="The backup of the data as it was before this restore; restoring it undoes "
@@ -83,7 +83,7 @@ class RestoreOperation:
             tables_restored=list(row.tables_restored) if row.tables_restored is not None else None,
             records_count=cast(JSON, row.records_count),
             error_log=row.error_log,
-            progress=cast(JSON, row.progress),
+            progress=JobProgress.from_json(row.progress),
             pre_restore_backup_id=row.pre_restore_backup_id,
             target_database=row.target_database,
             schema=RestoreSchema(row.schema_mode),

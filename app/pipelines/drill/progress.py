@@ -40,7 +40,8 @@ async def with_heartbeat(
     """Run `work` publishing progress; DrillNotRunning stops it if the drill was settled."""
     return await heartbeat.with_heartbeat(
         work,
-        lambda: lifecycle.beat(ctx.sessions, verification_id, progress.as_json()),
+        lambda state: lifecycle.beat(ctx.sessions, verification_id, state),
+        progress=progress,
         interval=ctx.settings.heartbeat_seconds,
         stopped=DrillNotRunning,
         label=f"drill {verification_id}",

@@ -40,6 +40,7 @@ from app.pipelines.export.snapshot import (
 )
 from app.pipelines.export.tables import COPY_FORMAT, export_table
 from app.storage import keys
+from app.tables.sizes import table_sizes
 
 logger = logging.getLogger("lifeboat.export")
 
@@ -136,6 +137,11 @@ async def _export(
     manifest.sequences = await read_sequences(conn, snapshot.tables, backup_type)
     progress.step = "export"
     progress.tables_total = len(snapshot.tables)
+    # COPY text runs near a table's size on disk: close enough for a percentage and an ETA.
+    sizes = await table_sizes(snapshot.conn, snapshot.tables)
+    progress.table_bytes = [
+        sizes[t.oid].size_bytes if t.oid in sizes else 0 for t in snapshot.tables
+    ]
     with_uploads = backup_type != "partial"
     uploads_task = (
         asyncio.create_task(_export_uploads(ctx, backup_id, data_key)) if with_uploads else None
@@ -208,6 +214,7 @@ async def _export_tables(
         entries.append(
             await export_table(snapshot.conn, table, columns, writer, progress.add_bytes)
         )
+        progress.rows += entries[-1].rows
         progress.tables_done += 1
     progress.current = []
     return entries

@@ -1,8 +1,8 @@
-"""What a running export reports: progress in system_backups, refreshed with a heartbeat."""
+"""What a running export reports: progress in system_backups, published as it changes."""
 
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from app.backups import lifecycle
 from app.pipelines import heartbeat
@@ -17,8 +17,9 @@ class ExportProgress(PipelineProgress):
     current: list[str] = field(default_factory=list)
     clock: StepClock = field(default_factory=lambda: StepClock("starting"))
 
-    def as_json(self) -> dict[str, Any]:
-        return {**super().as_json(), "currentTables": sorted(self.current)}
+    @property
+    def current_table(self) -> str | None:
+        return ", ".join(sorted(self.current)) or None
 
 
 async def with_heartbeat(
@@ -27,7 +28,8 @@ async def with_heartbeat(
     """Run `work` publishing progress; BackupNotCreating stops it if the backup was failed."""
     return await heartbeat.with_heartbeat(
         work,
-        lambda: lifecycle.beat(ctx.sessions, backup_id, progress.as_json()),
+        lambda state: lifecycle.beat(ctx.sessions, backup_id, state),
+        progress=progress,
         interval=ctx.settings.heartbeat_seconds,
         stopped=lifecycle.BackupNotCreating,
         label=f"backup {backup_id}",

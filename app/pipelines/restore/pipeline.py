@@ -134,6 +134,7 @@ async def _restore(
     )
     plan = await plan_restore(conn, manifest)
     progress.tables_total = len(plan.tables)
+    progress.table_bytes = [table.entry.raw_bytes for table in plan.tables]
     uploads_check = (
         asyncio.create_task(
             asyncio.to_thread(verify_uploads, ctx.archives, manifest.uploads, manifest.data_key)

@@ -1,9 +1,9 @@
-"""What a running restore reports: progress in restore_operations, refreshed with a heartbeat."""
+"""What a running restore reports: progress in restore_operations, published as it changes."""
 
 import uuid
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from app.pipelines import heartbeat
 from app.pipelines.context import PipelineContext
@@ -16,17 +16,12 @@ T = TypeVar("T")
 
 @dataclass
 class RestoreProgress(PipelineProgress):
-    rows: int = 0  # rows loaded so far
     current: str | None = None
     pre_restore_backup_id: str | None = None
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            **super().as_json(),
-            "rows": self.rows,
-            "currentTable": self.current,
-            "preRestoreBackupId": self.pre_restore_backup_id,
-        }
+    @property
+    def current_table(self) -> str | None:
+        return self.current
 
 
 async def with_heartbeat(
@@ -35,7 +30,8 @@ async def with_heartbeat(
     """Run `work` publishing progress; RestoreNotRunning stops it (rolling back) if failed."""
     return await heartbeat.with_heartbeat(
         work,
-        lambda: lifecycle.beat(ctx.sessions, restore_id, progress.as_json()),
+        lambda state: lifecycle.beat(ctx.sessions, restore_id, state),
+        progress=progress,
         interval=ctx.settings.heartbeat_seconds,
         stopped=RestoreNotRunning,
         label=f"restore {restore_id}",

@@ -83,6 +83,11 @@ async def test_full_export_archives_every_table_so_that_it_loads_back_identical(
     assert row.tables_included == FIXTURE_TABLES
     assert row.completed_at is not None and row.error_message is None
     assert row.progress is not None and row.progress["tablesDone"] == len(FIXTURE_TABLES)
+    assert row.progress["percent"] == 100 and row.progress["etaSeconds"] == 0
+    assert row.progress["rowsDone"] == sum(table.rows for table in manifest.tables)
+    assert manifest.schema is not None
+    streamed = sum(table.raw_bytes for table in manifest.tables) + manifest.schema.raw_bytes
+    assert row.progress["bytesDone"] == streamed
     steps = [time["step"] for time in row.progress["stepTimes"]]
     assert steps[steps.index("snapshot") :] == [
         "snapshot", "schema", "export", "uploads", "manifest", "completed"

@@ -48,6 +48,9 @@ async def test_full_restore_brings_back_every_row_sequence_and_table_setting(
     assert row.pre_restore_backup_id == outcome.pre_restore_backup_id
     assert row.progress is not None and row.progress["step"] == "completed"
     assert row.progress["tablesDone"] == len(manifest.table_names)
+    assert row.progress["percent"] == 100
+    assert row.progress["rowsDone"] == sum(outcome.records_count.values())
+    assert row.progress["bytesDone"] == sum(table.raw_bytes for table in manifest.tables)
     steps = [time["step"] for time in row.progress["stepTimes"]]
     assert steps[steps.index("validate") :] == [
         "validate", "snapshot", "prepare", "load", "indexes", "foreign keys", "verify",

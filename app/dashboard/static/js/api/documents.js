@@ -7,13 +7,21 @@ export const ME = `query Me { me { email role tokenExpiresAt } }`;
 const BACKUP_FIELDS = `
   fragment BackupFields on Backup {
     backupId type status description tablesIncluded sizeBytes createdAt completedAt
-    errorMessage pinned deletedAt metadata progress createdBy { ...Admin }
+    errorMessage pinned deletedAt metadata createdBy { ...Admin }
+    progress {
+      step percent currentTable tablesDone tablesTotal rowsDone bytesDone etaSeconds
+      stepTimes { step seconds }
+    }
   }
   ${ADMIN}`;
 
 const RESTORE_FIELDS = `
   fragment RestoreFields on RestoreOperation {
-    id backupId status startedAt completedAt tablesRestored recordsCount errorLog progress
+    id backupId status startedAt completedAt tablesRestored recordsCount errorLog
+    progress {
+      step percent currentTable tablesDone tablesTotal rowsDone bytesDone etaSeconds
+      stepTimes { step seconds }
+    }
     targetDatabase schema warnings preRestoreBackupId initiatedBy { ...Admin }
   }
   ${ADMIN}`;
