@@ -1,11 +1,15 @@
 """Queries on admin_users and api_tokens."""
 
 import uuid
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import AdminUser, ApiToken
+
+# A token's last_used_at is that precise: enough to spot unused tokens, one write a minute.
+LAST_USED_EVERY_SECONDS = 60
 
 
 async def find_admin_by_email(session: AsyncSession, email: str) -> AdminUser | None:
@@ -35,8 +39,17 @@ async def tokens_of(session: AsyncSession, admin_id: uuid.UUID) -> list[ApiToken
 
 
 async def touch_token(session: AsyncSession, token_id: uuid.UUID) -> None:
+    """Record that the token was used, at most once a minute: not a write on every request."""
     await session.execute(
-        update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=func.now())
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(
+                ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at < func.now() - timedelta(seconds=LAST_USED_EVERY_SECONDS),
+            ),
+        )
+        .values(last_used_at=func.now())
     )
 
 

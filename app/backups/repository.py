@@ -3,23 +3,38 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import SystemBackup
+from app.db.paging import Cursor
 
 
 async def get_by_backup_id(session: AsyncSession, backup_id: str) -> SystemBackup | None:
     return await session.scalar(select(SystemBackup).where(SystemBackup.backup_id == backup_id))
 
 
-async def list_newest_first(session: AsyncSession, limit: int) -> list[SystemBackup]:
-    rows = await session.scalars(
-        select(SystemBackup)
-        .order_by(SystemBackup.created_at.desc(), SystemBackup.backup_id.desc())
-        .limit(limit)
-    )
-    return list(rows)
+async def list_newest_first(
+    session: AsyncSession,
+    limit: int,
+    *,
+    status: str | None = None,
+    backup_type: str | None = None,
+    before: Cursor | None = None,
+    include_deleted: bool = False,
+) -> list[SystemBackup]:
+    """A page of backups, newest first; `before` starts after that item (index: created_at, id)."""
+    query = select(SystemBackup)
+    if status is not None:
+        query = query.where(SystemBackup.status == status)
+    if backup_type is not None:
+        query = query.where(SystemBackup.backup_type == backup_type)
+    if not include_deleted:
+        query = query.where(SystemBackup.deleted_at.is_(None))
+    if before is not None:
+        query = query.where(tuple_(SystemBackup.created_at, SystemBackup.id) < tuple(before))
+    order = (SystemBackup.created_at.desc(), SystemBackup.id.desc())
+    return list(await session.scalars(query.order_by(*order).limit(limit)))
 
 
 async def update_fields(session: AsyncSession, backup_id: str, **values: Any) -> None:

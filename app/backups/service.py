@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.backups import repository
 from app.backups.ids import new_backup_id
 from app.db.models import AdminUser, SystemBackup
+from app.db.paging import decode_cursor
 from app.errors import BadUserInput, NotFound
 from app.tables.catalog import backup_scope, list_tables, resolve_requested
 
@@ -67,7 +68,23 @@ async def get_backup(session: AsyncSession, backup_id: str) -> SystemBackup:
     return backup
 
 
-async def list_backups(session: AsyncSession, limit: int) -> list[SystemBackup]:
+async def list_backups(
+    session: AsyncSession,
+    limit: int,
+    *,
+    status: str | None = None,
+    backup_type: str | None = None,
+    before: str | None = None,
+    include_deleted: bool = False,
+) -> list[SystemBackup]:
+    """A page of backups, newest first, after the item whose cursor is `before`."""
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise BadUserInput(f"limit must be between 1 and {MAX_LIST_LIMIT}")
-    return await repository.list_newest_first(session, limit)
+    return await repository.list_newest_first(
+        session,
+        limit,
+        status=status,
+        backup_type=backup_type,
+        before=decode_cursor(before) if before is not None else None,
+        include_deleted=include_deleted,
+    )

@@ -76,7 +76,9 @@ class SystemBackup(Base):
         CheckConstraint(
             "status IN ('creating', 'completed', 'failed')", name="system_backups_status"
         ),
-        Index("system_backups_created_at", "created_at"),
+        # Lists page newest first by (created_at, id); a trigger NOTIFYs each change (0008).
+        Index("system_backups_created_at_id", "created_at", "id"),
+        Index("system_backups_status_created_at_id", "status", "created_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()
@@ -118,7 +120,7 @@ class RestoreOperation(Base):
             unique=True,
             postgresql_where=text("status = 'in_progress'"),
         ),
-        Index("restore_operations_started_at", "started_at"),
+        Index("restore_operations_started_at_id", "started_at", "id"),
     )
 
     id: Mapped[uuid.UUID] = _uuid_pk()

@@ -19,6 +19,7 @@ from app.graphql.retention.mutations import RetentionMutations
 from app.graphql.scalars import SCALAR_MAP
 from app.graphql.schedules.mutations import ScheduleMutations
 from app.graphql.schedules.queries import ScheduleQueries
+from app.graphql.tables.queries import TableQueries
 
 
 @strawberry.type
@@ -29,6 +30,7 @@ class Query(
     NotificationQueries,
     AdminQueries,
     AuditQueries,
+    TableQueries,
 ):
     pass
 

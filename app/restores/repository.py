@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import RestoreOperation, SystemBackup
+from app.db.paging import Cursor
 
 # The partial unique index that allows one `in_progress` restore at a time per database.
 ONE_RUNNING_INDEX = "restore_operations_one_running_per_database"
@@ -51,14 +52,20 @@ async def get_with_backup(
 
 
 async def list_newest_first(
-    session: AsyncSession, limit: int
+    session: AsyncSession, limit: int, *, status: str | None = None, before: Cursor | None = None
 ) -> list[tuple[RestoreOperation, SystemBackup]]:
-    rows = await session.execute(
-        select(RestoreOperation, SystemBackup)
-        .join(SystemBackup, SystemBackup.backup_id == RestoreOperation.backup_id)
-        .order_by(RestoreOperation.started_at.desc(), RestoreOperation.id.desc())
-        .limit(limit)
+    """A page of restores, newest first; `before` starts after that item (index: started_at, id)."""
+    query = select(RestoreOperation, SystemBackup).join(
+        SystemBackup, SystemBackup.backup_id == RestoreOperation.backup_id
     )
+    if status is not None:
+        query = query.where(RestoreOperation.status == status)
+    if before is not None:
+        query = query.where(
+            tuple_(RestoreOperation.started_at, RestoreOperation.id) < tuple(before)
+        )
+    order = (RestoreOperation.started_at.desc(), RestoreOperation.id.desc())
+    rows = await session.execute(query.order_by(*order).limit(limit))
     return [(row[0], row[1]) for row in rows]
 
 

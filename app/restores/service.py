@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import AdminUser, RestoreOperation, SystemBackup
+from app.db.paging import decode_cursor
 from app.errors import BadUserInput, Conflict, NotFound, PreconditionFailed, WrongConfirmationCode
 from app.pipelines.restore.validate import plan_restore, read_manifest
 from app.restores import repository
@@ -80,10 +81,14 @@ async def request_restore(
     return row, backup
 
 
-async def list_restores(session: AsyncSession, limit: int) -> list[Restore]:
+async def list_restores(
+    session: AsyncSession, limit: int, *, status: str | None = None, before: str | None = None
+) -> list[Restore]:
+    """A page of restores, newest first, after the item whose cursor is `before`."""
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise BadUserInput(f"limit must be between 1 and {MAX_LIST_LIMIT}")
-    return await repository.list_newest_first(session, limit)
+    cursor = decode_cursor(before) if before is not None else None
+    return await repository.list_newest_first(session, limit, status=status, before=cursor)
 
 
 def parse_restore_id(text: str) -> uuid.UUID:

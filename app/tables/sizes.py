@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from app.tables.catalog import TableInfo
+from app.tables.catalog import TableInfo, backup_scope, list_tables
 
 _SIZES_SQL = """
 SELECT t.oid,
@@ -42,3 +42,25 @@ async def table_sizes(conn: asyncpg.Connection, tables: list[TableInfo]) -> dict
         )
         for row in rows
     }
+
+
+@dataclass(frozen=True)
+class TargetTable:
+    name: str  # schema.table, each part quoted only when needed
+    estimated_rows: int | None
+    size_bytes: int
+
+
+async def target_tables(conn: asyncpg.Connection) -> list[TargetTable]:
+    """The tables a backup can name (partitions under their root), by name, with their size."""
+    tables = backup_scope(await list_tables(conn))
+    sizes = await table_sizes(conn, tables)
+    unknown = TableSize(size_bytes=0, estimated_rows=None)  # dropped between the two reads
+    return [
+        TargetTable(
+            name=table.display_name,
+            estimated_rows=sizes.get(table.oid, unknown).estimated_rows,
+            size_bytes=sizes.get(table.oid, unknown).size_bytes,
+        )
+        for table in tables
+    ]

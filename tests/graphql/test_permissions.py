@@ -22,6 +22,7 @@ OPERATIONS = {
     "restoreOperations": ("viewer", "{ restoreOperations { id } }"),
     "restoreOperation": ("viewer", f'{{ restoreOperation(id: "{UNKNOWN_ID}") {{ id }} }}'),
     "me": ("viewer", "{ me { email } }"),
+    "tables": ("viewer", "{ tables { name } }"),
     "schedules": ("viewer", "{ schedules { id } }"),
     "webhooks": ("admin", "{ webhooks { id } }"),
     "notificationDeliveries": ("admin", "{ notificationDeliveries { id } }"),

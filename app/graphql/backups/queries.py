@@ -4,19 +4,35 @@ import strawberry
 
 from app.backups import service
 from app.backups.repository import get_by_backup_id
-from app.graphql.backups.types import Backup
+from app.graphql.backups.types import Backup, BackupStatus, BackupType
 from app.graphql.context import Context
 from app.restores.confirmation import confirmation_code
 
 
 @strawberry.type
 class BackupQueries:
-    @strawberry.field(description="Backups, newest first (at most 500).")
+    @strawberry.field(
+        description="Backups, newest first (at most 500 a page); deleted tombstones only with "
+        "includeDeleted. Next page: `before` = the last item's cursor."
+    )
     async def backups(
-        self, info: strawberry.Info[Context, None], limit: int | None = 50
+        self,
+        info: strawberry.Info[Context, None],
+        limit: int | None = 50,
+        status: BackupStatus | None = None,
+        type: BackupType | None = None,
+        before: str | None = None,
+        include_deleted: bool | None = False,
     ) -> list[Backup]:
         async with info.context.state.sessions() as session:
-            rows = await service.list_backups(session, 50 if limit is None else limit)
+            rows = await service.list_backups(
+                session,
+                50 if limit is None else limit,
+                status=status.value if status else None,
+                backup_type=type.value if type else None,
+                before=before,
+                include_deleted=bool(include_deleted),
+            )
         return [Backup.from_row(row) for row in rows]
 
     @strawberry.field(description="One backup, or null if there is none with this id.")

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from app.db.models import SystemBackup
+from app.db.paging import encode_cursor
 from app.graphql.admins.types import AdminUser
 from app.graphql.context import Context
 from app.graphql.progress import JobProgress
@@ -51,6 +52,9 @@ class Backup:
         description="When retention deleted the archive (the record stays while restores refer "
         "to it)."
     )
+    cursor: str = strawberry.field(
+        description="Where this item stands in `backups`: pass it as `before` for the next page."
+    )
     created_by_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
@@ -77,6 +81,7 @@ class Backup:
             progress=JobProgress.from_json(row.progress),
             pinned=row.pinned,
             deleted_at=row.deleted_at,
+            cursor=encode_cursor(row.created_at, row.id),
             created_by_id=row.created_by,
         )
 

@@ -3,18 +3,30 @@
 import strawberry
 
 from app.graphql.context import Context
-from app.graphql.restores.types import RestoreOperation
+from app.graphql.restores.types import RestoreOperation, RestoreStatus
 from app.restores import service
 
 
 @strawberry.type
 class RestoreQueries:
-    @strawberry.field(description="Restore operations, newest first (at most 500).")
+    @strawberry.field(
+        description="Restore operations, newest first (at most 500 a page). Next page: "
+        "`before` = the last item's cursor."
+    )
     async def restore_operations(
-        self, info: strawberry.Info[Context, None], limit: int | None = 50
+        self,
+        info: strawberry.Info[Context, None],
+        limit: int | None = 50,
+        status: RestoreStatus | None = None,
+        before: str | None = None,
     ) -> list[RestoreOperation]:
         async with info.context.state.sessions() as session:
-            rows = await service.list_restores(session, 50 if limit is None else limit)
+            rows = await service.list_restores(
+                session,
+                50 if limit is None else limit,
+                status=status.value if status else None,
+                before=before,
+            )
         return [RestoreOperation.from_row(row, backup) for row, backup in rows]
 
     @strawberry.field(

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from app.db.models import RestoreOperation as RestoreRow
 from app.db.models import SystemBackup
+from app.db.paging import encode_cursor
 from app.graphql.admins.types import AdminUser
 from app.graphql.backups.types import Backup
 from app.graphql.context import Context
@@ -63,6 +64,10 @@ class RestoreOperation:
         description="One line per thing not restored as archived (an owner or grantee role "
         "that does not exist, …)."
     )
+    cursor: str = strawberry.field(
+        description="Where this item stands in `restoreOperations`: pass it as `before` for "
+        "the next page."
+    )
     initiated_by_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
@@ -88,6 +93,7 @@ class RestoreOperation:
             target_database=row.target_database,
             schema=RestoreSchema(row.schema_mode),
             warnings=list(row.warnings or []),
+            cursor=encode_cursor(row.started_at, row.id),
             initiated_by_id=row.initiated_by,
         )
 
