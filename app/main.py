@@ -18,6 +18,8 @@ from app.graphql.graphiql import assets as graphiql_assets
 from app.graphql.schema import schema
 from app.graphql.view import LifeboatGraphQL
 from app.jobs import Jobs
+from app.live.feed import JobFeed
+from app.live.jobs import job_reader
 from app.ops.routes import ops_routes
 from app.settings import Settings, get_settings
 from app.state import AppState
@@ -42,17 +44,22 @@ def create_app(settings: Settings | None = None, jobs: Jobs | None = None) -> St
         target_pool = await asyncpg.create_pool(
             asyncpg_dsn(settings.target_database_url), min_size=0, max_size=3
         )
+        sessions = session_factory(engine)
+        live = JobFeed(asyncpg_dsn(settings.database_url), job_reader(sessions))
+        live.start()
         app.state.lifeboat = AppState(
             settings=settings,
             engine=engine,
-            sessions=session_factory(engine),
+            sessions=sessions,
             target_pool=target_pool,
             archives=ObjectStore(create_client(settings), settings.s3_bucket),
             jobs=jobs or _default_jobs(),
+            live=live,
         )
         try:
             yield
         finally:
+            await live.close()
             await target_pool.close()
             await engine.dispose()
             app.state.lifeboat.archives.close()

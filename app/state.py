@@ -6,6 +6,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.jobs import Jobs
+from app.live.feed import JobFeed
 from app.settings import Settings
 from app.storage.client import ObjectStore
 
@@ -19,3 +20,5 @@ class AppState:
     target_pool: asyncpg.Pool
     archives: ObjectStore
     jobs: Jobs
+    # Backups and restores as they change, for subscriptions (one LISTEN connection).
+    live: JobFeed

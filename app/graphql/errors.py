@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult, StreamExecutionResult
 
 from app.errors import AppError
 
@@ -59,3 +60,10 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is not None and result.errors:
             result.errors = [_with_code(error) for error in result.errors]
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        # Each result of a subscription (or an operation over a websocket) goes out on its
+        # own, before on_operation's end: it gets its codes here.
+        if isinstance(result, ExecutionResult) and result.errors:
+            result.errors = [_with_code(error) for error in result.errors]
+        yield

@@ -9,12 +9,14 @@ from app.graphql.audit.queries import AuditQueries
 from app.graphql.auditing import audit_root_fields
 from app.graphql.backups.mutations import BackupMutations
 from app.graphql.backups.queries import BackupQueries
+from app.graphql.backups.subscriptions import BackupSubscriptions
 from app.graphql.errors import ErrorCodes
 from app.graphql.notifications.mutations import NotificationMutations
 from app.graphql.notifications.queries import NotificationQueries
 from app.graphql.permissions import Permissions
 from app.graphql.restores.mutations import RestoreMutations
 from app.graphql.restores.queries import RestoreQueries
+from app.graphql.restores.subscriptions import RestoreSubscriptions
 from app.graphql.retention.mutations import RetentionMutations
 from app.graphql.scalars import SCALAR_MAP
 from app.graphql.schedules.mutations import ScheduleMutations
@@ -42,11 +44,17 @@ class Mutation(
     pass
 
 
+@strawberry.type
+class Subscription(BackupSubscriptions, RestoreSubscriptions):
+    pass
+
+
 audit_root_fields(Mutation, Query)
 
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
     extensions=[
         ErrorCodes,

@@ -1,0 +1,1 @@
+"""Live job state for subscribers: one LISTEN connection per API process, fanned out."""
