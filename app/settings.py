@@ -63,10 +63,17 @@ class Settings(BaseSettings):
     # queued behind the export's own locks blocks pg_dump's, and only this timeout ends the
     # wait: the export then lets the change through and takes a new snapshot.
     schema_lock_timeout_seconds: float = 20.0
-    # A `creating` backup or `in_progress` restore whose worker heartbeat is older than this
-    # is declared dead by the reaper.
+    # A `creating` backup whose worker still holds its lease but sent no heartbeat for this
+    # long is declared hung; a restore no worker started within this long is abandoned (a
+    # restore must not run long after it was asked for). A worker that died is seen at once
+    # by its lease (app/db/leases.py), not by this.
     stale_after_seconds: int = 120
     heartbeat_seconds: int = 5
+    # How often each worker process (and the scheduler, every tick) settles the jobs of dead
+    # workers.
+    reap_interval_seconds: float = 10.0
+    # A backup no worker has started after this long is failed (its message was lost).
+    queued_give_up_seconds: int = 6 * 3600
     # Automated backups: how often `lifeboat scheduler` wakes up to fire due schedules.
     scheduler_tick_seconds: float = 15.0
     # Each health or readiness check gives up after this long.

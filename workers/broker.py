@@ -13,7 +13,7 @@ from dramatiq.middleware import AsyncIO
 from app.settings import Settings, get_settings
 from workers.memory import FlatMemoryMiddleware
 from workers.pg_client import PgDumpCheckMiddleware
-from workers.resources import BootJobsMiddleware, WorkerResourcesMiddleware
+from workers.resources import MaintenanceMiddleware, WorkerResourcesMiddleware
 
 # How long an idle worker may sleep between two looks at an empty Redis queue.
 IDLE_POLL_MS = 100
@@ -44,7 +44,7 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
     broker.add_middleware(PgDumpCheckMiddleware())
     broker.add_middleware(AsyncIO())
     broker.add_middleware(WorkerResourcesMiddleware())
-    broker.add_middleware(BootJobsMiddleware())
+    broker.add_middleware(MaintenanceMiddleware())
     broker.add_middleware(FlatMemoryMiddleware())
     return broker
 

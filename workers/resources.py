@@ -1,6 +1,7 @@
 """Resources a worker process shares between its actors, opened once and closed at shutdown."""
 
 import asyncio
+import concurrent.futures
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -52,24 +53,42 @@ class WorkerResourcesMiddleware(dramatiq.Middleware):
             asyncio.run_coroutine_threadsafe(close_resources(), loop).result(10)
 
 
-_boot_jobs: list[tuple[Callable[[], Coroutine[Any, Any, object]], str]] = []
+_maintenance: list[tuple[Callable[[], Coroutine[Any, Any, object]], str]] = []
 
 
-def run_at_worker_boot(job: Callable[[], Coroutine[Any, Any, object]], what: str) -> None:
-    """Have every worker process run `job` on its event loop once it has booted."""
-    _boot_jobs.append((job, what))
+def run_in_background(job: Callable[[], Coroutine[Any, Any, object]], what: str) -> None:
+    """Have every worker process run `job` on its event loop once it has booted, then every
+    settings.reap_interval_seconds until it shuts down (e.g. settling dead workers' jobs)."""
+    _maintenance.append((job, what))
 
 
-class BootJobsMiddleware(dramatiq.Middleware):
-    """Runs the jobs given to run_at_worker_boot; a failure is logged, never fatal (the
-    scheduler runs the same jobs periodically)."""
+async def _maintain(interval: float) -> None:
+    """Run every maintenance job, again and again; a failure is logged, never fatal."""
+    while True:
+        for job, what in _maintenance:
+            try:
+                await job()
+            except Exception:
+                logger.exception("could not %s", what)
+        await asyncio.sleep(interval)
+
+
+class MaintenanceMiddleware(dramatiq.Middleware):
+    """Runs the jobs given to run_in_background alongside the actors, on the worker's loop.
+
+    A live worker thus settles the job of a dead one within one interval, whether or not a
+    scheduler runs; a worker that starts does it at once.
+    """
+
+    def __init__(self) -> None:
+        self._task: concurrent.futures.Future[None] | None = None
 
     def after_worker_boot(self, broker: dramatiq.Broker, worker: Any) -> None:
         loop = _worker_loop()
-        if loop is None:
-            return
-        for job, what in _boot_jobs:
-            try:
-                asyncio.run_coroutine_threadsafe(job(), loop).result(60)
-            except Exception:
-                logger.exception("could not %s at worker start", what)
+        if loop is not None:
+            interval = get_settings().reap_interval_seconds
+            self._task = asyncio.run_coroutine_threadsafe(_maintain(interval), loop)
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: Any) -> None:
+        if self._task is not None:
+            self._task.cancel()

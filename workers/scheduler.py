@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import SYSTEM
 from app.audit.service import prune as prune_audit
-from app.backups.lifecycle import reap_stale_backups
+from app.backups.lifecycle import reap_dead_backups
 from app.db.engine import transaction
 from app.health.checks import before_backup
 from app.jobs import Jobs
@@ -67,8 +67,13 @@ async def announce_backup(deps: SchedulerDeps, backup_id: str) -> None:
 
 
 async def _reap(deps: SchedulerDeps, report: TickReport) -> None:
-    report.reaped_backups = await reap_stale_backups(
-        deps.sessions, deps.archives, stale_after_seconds=deps.settings.stale_after_seconds
+    settings = deps.settings
+    report.reaped_backups = await reap_dead_backups(
+        deps.sessions,
+        deps.archives,
+        settings.database_url,
+        stale_after_seconds=settings.stale_after_seconds,
+        queued_give_up_seconds=settings.queued_give_up_seconds,
     )
     for backup_id in report.reaped_backups:
         await announce_backup(deps, backup_id)

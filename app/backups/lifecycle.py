@@ -15,21 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.archive.multipart import abort_incomplete_uploads
 from app.backups import repository
+from app.db import leases
 from app.db.engine import transaction
 from app.storage.client import ObjectStore
 from app.storage.keys import backup_prefix
 
 logger = logging.getLogger("lifeboat.backups")
 
-# A queued backup may wait behind long exports; after this long its message is presumed lost.
-QUEUED_TOO_LONG_SECONDS = 6 * 3600
 NEVER_STARTED = (
-    "no worker started this backup within {hours} h of its request: check that a worker "
-    "(`dramatiq workers.actors`) runs and reaches LIFEBOAT_BROKER_URL, then take a new backup."
+    "no worker started this backup within {hours} h of its request "
+    "(LIFEBOAT_QUEUED_GIVE_UP_SECONDS): check that a worker (`dramatiq workers.actors`) runs and "
+    "reaches LIFEBOAT_BROKER_URL, then take a new backup."
 )
-WORKER_DIED = (
-    "the worker exporting this backup stopped responding (no heartbeat for {seconds} s): it "
-    "probably died or was killed; its partial archive was discarded. Take a new backup."
+WORKER_GONE = (
+    "the worker exporting this backup is gone (it died, was killed, or lost its connection to "
+    "Lifeboat's database); its partial archive was discarded. Take a new backup."
+)
+WORKER_SILENT = (
+    "the worker exporting this backup stopped responding (no heartbeat for {seconds} s); its "
+    "partial archive was discarded. Take a new backup."
 )
 
 
@@ -99,39 +103,64 @@ async def fail(sessions: async_sessionmaker[AsyncSession], backup_id: str, messa
     return True
 
 
-async def reap_stale_backups(
+async def reap_dead_backups(
     sessions: async_sessionmaker[AsyncSession],
     archives: ObjectStore,
+    database_url: str,
     *,
     stale_after_seconds: int,
-    queued_after_seconds: int = QUEUED_TOO_LONG_SECONDS,
+    queued_give_up_seconds: int,
     now: datetime | None = None,
 ) -> list[str]:
-    """Fail every `creating` backup whose worker shows no life, delete its objects; return ids.
+    """Fail every `creating` backup no worker is on, delete its objects; return their ids.
 
-    A started export whose heartbeat is older than `stale_after_seconds` lost its worker. One
-    no worker has started yet may just be queued behind a long export, so it is only given up
-    after `queued_after_seconds` (its message was lost, or no worker consumes the queue).
-    A worker that was only slow, not dead, finds its backup failed at its next heartbeat and
-    stops; deleting its objects here is then harmless (it deletes them again itself).
+    A started export whose lease nobody holds lost its worker: settled at once. One whose lease
+    is held but whose heartbeat is older than `stale_after_seconds` has a hung worker. One no
+    worker has started yet may be queued behind long exports, so it is only given up after
+    `queued_give_up_seconds` (its message was lost, or no worker consumes the queue). A worker
+    that was only slow, not dead, finds its backup failed at its next heartbeat and stops;
+    deleting its objects here is then harmless (it deletes them again itself).
     """
     moment = now or datetime.now(UTC)
+    reaped = await _fail_unleased(sessions, archives, database_url)
     async with transaction(sessions) as session:
-        reaped = await repository.fail_stale_creating(
+        silent = await repository.fail_stale_creating(
             session,
             moment - timedelta(seconds=stale_after_seconds),
-            WORKER_DIED.format(seconds=stale_after_seconds),
+            WORKER_SILENT.format(seconds=stale_after_seconds),
             started=True,
         )
-        reaped += await repository.fail_stale_creating(
+        silent += await repository.fail_stale_creating(
             session,
-            moment - timedelta(seconds=queued_after_seconds),
-            NEVER_STARTED.format(hours=f"{queued_after_seconds / 3600:g}"),
+            moment - timedelta(seconds=queued_give_up_seconds),
+            NEVER_STARTED.format(hours=f"{queued_give_up_seconds / 3600:g}"),
             started=False,
         )
-    for backup_id in reaped:
-        logger.warning("backup %s failed: its worker died or never came", backup_id)
+    for backup_id in silent:
+        logger.warning("backup %s failed: its worker hung or never came", backup_id)
         await discard_objects(archives, backup_id)
+    return reaped + silent
+
+
+async def _fail_unleased(
+    sessions: async_sessionmaker[AsyncSession], archives: ObjectStore, database_url: str
+) -> list[str]:
+    """Fail the started backups whose lease nobody holds (app/db/leases.py)."""
+    async with transaction(sessions) as session:
+        started = await repository.started_creating(session)
+    if not started:
+        return []
+    reaped: list[str] = []
+    conn = await leases.connect(database_url)
+    try:
+        for backup_id in started:
+            async with leases.orphaned(conn, "backup", backup_id) as dead:
+                if dead and await fail(sessions, backup_id, WORKER_GONE):
+                    logger.warning("backup %s failed: its worker is gone", backup_id)
+                    await discard_objects(archives, backup_id)
+                    reaped.append(backup_id)
+    finally:
+        await conn.close()
     return reaped
 
 

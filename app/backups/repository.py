@@ -52,12 +52,11 @@ async def claim_creating(session: AsyncSession, backup_id: str) -> SystemBackup 
     )
 
 
-async def stale_creating(session: AsyncSession, older_than: datetime) -> list[SystemBackup]:
-    """`creating` backups whose worker has not shown life since `older_than`."""
+async def started_creating(session: AsyncSession) -> list[str]:
+    """Ids of the `creating` backups a worker has started (it set their heartbeat)."""
     rows = await session.scalars(
-        select(SystemBackup).where(
-            SystemBackup.status == "creating",
-            func.coalesce(SystemBackup.heartbeat_at, SystemBackup.created_at) < older_than,
+        select(SystemBackup.backup_id).where(
+            SystemBackup.status == "creating", SystemBackup.heartbeat_at.is_not(None)
         )
     )
     return list(rows)

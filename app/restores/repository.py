@@ -113,12 +113,14 @@ async def claim_first_run(session: AsyncSession, restore_id: uuid.UUID) -> bool:
     return result.first() is not None
 
 
-async def stale_running(session: AsyncSession, older_than: datetime) -> list[RestoreOperation]:
-    """`in_progress` restores with no sign of life from a worker since `older_than`."""
+async def without_worker(session: AsyncSession, queued_before: datetime) -> list[RestoreOperation]:
+    """`in_progress` restores a reaper must look at: those a worker started (is its lease
+    held?), and those requested before `queued_before` that no worker ever started."""
     rows = await session.scalars(
         select(RestoreOperation).where(
             RestoreOperation.status == "in_progress",
-            func.coalesce(RestoreOperation.heartbeat_at, RestoreOperation.started_at) < older_than,
+            RestoreOperation.worker_started_at.is_not(None)
+            | (RestoreOperation.started_at < queued_before),
         )
     )
     return list(rows)

@@ -8,6 +8,7 @@ from sqlalchemy import update
 
 from app.backups import lifecycle
 from app.backups.ids import new_backup_id
+from app.db import leases
 from app.db.engine import transaction
 from app.db.models import SystemBackup
 from app.pipelines.context import PipelineContext
@@ -25,26 +26,46 @@ async def last_seen(ctx: PipelineContext, backup_id: str, seconds_ago: int) -> N
         )
 
 
-async def test_reaper_fails_backups_whose_worker_went_silent_and_deletes_their_objects(
+async def reap(ctx: PipelineContext, queued_give_up_seconds: int = 6 * 3600) -> list[str]:
+    return await lifecycle.reap_dead_backups(
+        ctx.sessions,
+        ctx.archives,
+        ctx.settings.database_url,
+        stale_after_seconds=120,
+        queued_give_up_seconds=queued_give_up_seconds,
+    )
+
+
+async def test_a_backup_whose_worker_let_go_of_its_lease_is_failed_at_once_and_emptied(
     pipeline_context: PipelineContext, target: asyncpg.Connection
 ) -> None:
     ctx = pipeline_context
-    dead, alive, done = [await create_backup_row(ctx, target, "full") for _ in range(3)]
-    await last_seen(ctx, dead, 600)
-    ctx.archives.put_bytes(keys.table_key(dead, 0), b"half an archive")
-    await last_seen(ctx, alive, 5)
+    gone, alive, hung, done = [await create_backup_row(ctx, target, "full") for _ in range(4)]
+    for backup_id in (gone, alive):
+        await last_seen(ctx, backup_id, 1)  # started a second ago: no heartbeat is late
+    await last_seen(ctx, hung, 600)
+    ctx.archives.put_bytes(keys.table_key(gone, 0), b"half an archive")
     await lifecycle.complete(
         ctx.sessions, done, file_path="x", file_size_bytes=1, tables_included=[], progress={}
     )
     await last_seen(ctx, done, 600)
+    # Live workers hold their backups' leases; `gone`'s worker died and PostgreSQL let go.
+    workers = await leases.connect(ctx.settings.database_url)
+    try:
+        for backup_id in (alive, hung):
+            assert await leases.try_hold(workers, "backup", backup_id)
 
-    reaped = await lifecycle.reap_stale_backups(ctx.sessions, ctx.archives, stale_after_seconds=120)
+        reaped = await reap(ctx)
+    finally:
+        await workers.close()
 
-    assert dead in reaped and alive not in reaped and done not in reaped
-    row = await backup_row(ctx, dead)
-    assert row.status == "failed" and "stopped responding" in (row.error_message or "")
+    assert sorted(reaped) == sorted([gone, hung])
+    row = await backup_row(ctx, gone)
+    assert row.status == "failed" and row.error_message == lifecycle.WORKER_GONE
     assert row.completed_at is not None and row.file_path is None
-    assert ctx.archives.list(keys.backup_prefix(dead)) == []
+    assert ctx.archives.list(keys.backup_prefix(gone)) == []
+    row = await backup_row(ctx, hung)
+    assert row.status == "failed" and "stopped responding" in (row.error_message or "")
     assert (await backup_row(ctx, alive)).status == "creating"
     assert (await backup_row(ctx, done)).status == "completed"
 
@@ -67,9 +88,7 @@ async def test_a_backup_still_queued_behind_long_exports_is_not_reaped_as_dead(
     await requested(ctx, queued, 600)  # no worker has started it yet: no heartbeat
     await requested(ctx, lost, 7 * 3600)
 
-    reaped = await lifecycle.reap_stale_backups(
-        ctx.sessions, ctx.archives, stale_after_seconds=120, queued_after_seconds=6 * 3600
-    )
+    reaped = await reap(ctx, queued_give_up_seconds=6 * 3600)
 
     assert queued not in reaped and lost in reaped
     assert (await backup_row(ctx, queued)).status == "creating"
@@ -84,7 +103,7 @@ async def test_a_reaped_backup_cannot_be_completed_by_a_worker_that_comes_back(
     ctx = pipeline_context
     backup_id = await create_backup_row(ctx, target, "full")
     await last_seen(ctx, backup_id, 600)
-    await lifecycle.reap_stale_backups(ctx.sessions, ctx.archives, stale_after_seconds=120)
+    await reap(ctx)
 
     with pytest.raises(lifecycle.BackupNotCreating):
         await lifecycle.complete(

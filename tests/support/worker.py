@@ -125,8 +125,10 @@ def start_worker_process(
     *,
     broker_url: str | None = None,
     env: dict[str, str] | None = None,
+    queues: set[str] | None = None,
 ) -> WorkerProcess:
-    """Start `dramatiq workers.actors` (1 process, 1 thread) on this run's queues and databases."""
+    """Start `dramatiq workers.actors` (1 process, 1 thread) on this run's databases and its
+    `backups` and `restores` queues (or `queues`)."""
     child_env = {**os.environ, **(env or {})}
     if broker_url is not None:
         child_env["LIFEBOAT_BROKER_URL"] = broker_url
@@ -138,7 +140,7 @@ def start_worker_process(
         "--threads",
         "1",
         "--queues",
-        *sorted(worker_queues(settings)),
+        *sorted(queues or worker_queues(settings)),
     ]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
@@ -157,12 +159,19 @@ def start_worker_process(
 def worker_processes(
     settings: Settings, databases: None, archives: Any, uploads: Any, tmp_path: Path
 ) -> Iterator[Callable[..., WorkerProcess]]:
-    """Factory `start(broker_url=None, env=None)`; every process it started is stopped after."""
+    """Factory `start(broker_url=None, env=None, queues=None)`; every process it started is
+    stopped after."""
     started: list[WorkerProcess] = []
 
-    def start(broker_url: str | None = None, env: dict[str, str] | None = None) -> WorkerProcess:
+    def start(
+        broker_url: str | None = None,
+        env: dict[str, str] | None = None,
+        queues: set[str] | None = None,
+    ) -> WorkerProcess:
         log_path = tmp_path / f"worker-{len(started)}.log"
-        process = start_worker_process(settings, log_path, broker_url=broker_url, env=env)
+        process = start_worker_process(
+            settings, log_path, broker_url=broker_url, env=env, queues=queues
+        )
         started.append(process)
         return process
 

@@ -11,12 +11,12 @@ import logging
 
 import dramatiq
 
-from app.backups.lifecycle import BackupNotCreating, reap_stale_backups
+from app.backups.lifecycle import BackupNotCreating, reap_dead_backups
 from app.pipelines.export.pipeline import ExportFailed, run_export
 from app.settings import get_settings
 from workers.actors.notifications import backup_finished
 from workers.broker import broker
-from workers.resources import get_context, run_at_worker_boot
+from workers.resources import get_context, run_in_background
 
 __all__ = ["broker", "export_backup"]
 
@@ -52,17 +52,20 @@ async def export_backup(backup_id: str) -> None:
 
 
 async def reap_dead_exports() -> list[str]:
-    """Fail the backups whose worker died (no heartbeat for settings.stale_after_seconds)."""
+    """Fail the backups whose worker died (lease free) or hangs; announce them."""
     ctx = get_context()
-    reaped = await reap_stale_backups(
-        ctx.sessions, ctx.archives, stale_after_seconds=ctx.settings.stale_after_seconds
+    reaped = await reap_dead_backups(
+        ctx.sessions,
+        ctx.archives,
+        ctx.settings.database_url,
+        stale_after_seconds=ctx.settings.stale_after_seconds,
+        queued_give_up_seconds=ctx.settings.queued_give_up_seconds,
     )
     for backup_id in reaped:
         await backup_finished(backup_id)
     return reaped
 
 
-# A starting worker fails the backups a dead predecessor left `creating`. The scheduler also
-# reaps periodically, for workers that die while others keep running; this covers the common
-# case of a crashed worker being restarted.
-run_at_worker_boot(reap_dead_exports, "reap dead exports")
+# Every worker fails the backups a dead worker left `creating`, at start and then periodically
+# (the scheduler does it too, at every tick).
+run_in_background(reap_dead_exports, "reap dead exports")

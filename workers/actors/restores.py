@@ -21,7 +21,7 @@ from app.pipelines.restore.reaper import reap_stale_restores
 from app.settings import get_settings
 from workers.actors.notifications import restore_finished
 from workers.broker import broker
-from workers.resources import get_context, run_at_worker_boot
+from workers.resources import get_context, run_in_background
 
 __all__ = ["broker", "reap_dead_restores", "restore_backup"]
 
@@ -68,5 +68,5 @@ async def reap_dead_restores() -> list[str]:
     return reaped
 
 
-# A worker starting up settles what a dead predecessor left `in_progress`.
-run_at_worker_boot(reap_dead_restores, "reap dead restores")
+# Every worker settles what a dead worker left `in_progress`, at start and then periodically.
+run_in_background(reap_dead_restores, "reap dead restores")

@@ -23,7 +23,7 @@ from app.archive.uploads import write_uploads
 from app.archive.writer import ArchiveObjectWriter
 from app.backups import lifecycle, repository
 from app.crypto.datakey import DataKey
-from app.db import locks
+from app.db import leases, locks
 from app.db.engine import transaction
 from app.db.models import SystemBackup
 from app.pipelines.context import PipelineContext
@@ -62,7 +62,16 @@ async def run_export(
     (the restore's pre-restore snapshot); otherwise the export holds it shared throughout.
     Such a caller must not hold locks on the tables themselves yet: the export's LOCK TABLE
     … IN ACCESS SHARE MODE, on its own connection, would wait for it forever.
+    The backup's lease (app/db/leases.py) is held throughout, so a reaper sees at once if
+    this worker dies.
     """
+    async with leases.lease(ctx.settings.database_url, "backup", backup_id) as held:
+        if not held:
+            raise BackupBusy(f"backup {backup_id} is being exported by another worker")
+        return await _run_leased(ctx, backup_id, hold_target_lock)
+
+
+async def _run_leased(ctx: PipelineContext, backup_id: str, hold_target_lock: bool) -> Manifest:
     async with transaction(ctx.sessions) as session:
         backup = await repository.get_by_backup_id(session, backup_id)
     if backup is None or backup.status != "creating":

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from app.db import locks
+from app.db import leases, locks
 from app.db.engine import transaction
 from app.db.models import SystemBackup
 from app.db.urls import asyncpg_dsn
@@ -75,9 +75,18 @@ async def run_restore(ctx: PipelineContext, restore_id: str) -> RestoreOutcome:
     """Run the restore `restore_id` and mark it completed; returns what was restored.
 
     Raises RestoreNotRunning if it is not `in_progress`, RestoreBusy if another worker holds
-    it, RestoreFailed (after marking it failed) on any failure.
+    it, RestoreFailed (after marking it failed) on any failure. The restore's lease
+    (app/db/leases.py) is held throughout, so a reaper sees at once if this worker dies.
     """
     rid = uuid.UUID(restore_id)
+    async with leases.lease(ctx.settings.database_url, "restore", str(rid)) as held:
+        if not held:
+            raise RestoreBusy(f"restore {restore_id} is being run by another worker")
+        return await _run_leased(ctx, rid)
+
+
+async def _run_leased(ctx: PipelineContext, rid: uuid.UUID) -> RestoreOutcome:
+    restore_id = str(rid)
     async with transaction(ctx.sessions) as session:
         found = await repository.get_with_backup(session, rid)
     if found is None or found[0].status != "in_progress":

@@ -1,9 +1,11 @@
 """The reaper: restores whose worker died are settled, never left `in_progress` forever.
 
-A restore is stale when its heartbeat (or, never started, its request) is older than
-settings.stale_after_seconds. Its fate is then decided from the target itself: a live worker
-holds the restore's advisory lock (so it is left alone, however slow); otherwise the marker
-table says whether the restore committed (completed) or not (failed, database unchanged).
+A started restore whose lease (app/db/leases.py) nobody holds lost its worker; one no worker
+started within settings.stale_after_seconds of its request is abandoned (a restore must not run
+long after it was asked for). Its fate is then decided from the target itself: once the dead
+worker's connection is gone there too (its backend lets go of the restore's advisory lock),
+the marker table says whether the restore committed (completed) or not (failed, database
+unchanged). A live worker holds the lease, so its restore is left alone however slow.
 """
 
 import logging
@@ -11,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from app.db import locks
+from app.db import leases, locks
 from app.db.engine import transaction
 from app.db.models import RestoreOperation
 from app.pipelines.context import PipelineContext
@@ -34,26 +36,35 @@ UPLOADS_INTERRUPTED = (
 
 
 async def reap_stale_restores(ctx: PipelineContext, *, now: datetime | None = None) -> list[str]:
-    """Settle every stale restore no worker holds; returns the ids of those settled."""
-    older_than = (now or datetime.now(UTC)) - timedelta(seconds=ctx.settings.stale_after_seconds)
+    """Settle every restore no worker is on; returns the ids of those settled."""
+    queued_before = (now or datetime.now(UTC)) - timedelta(seconds=ctx.settings.stale_after_seconds)
     async with transaction(ctx.sessions) as session:
-        stale = await repository.stale_running(session, older_than)
-    if not stale:
+        candidates = await repository.without_worker(session, queued_before)
+    if not candidates:
         return []
     settled: list[str] = []
+    lease_conn = await leases.connect(ctx.settings.database_url)
+    try:
+        for row in candidates:
+            async with leases.orphaned(lease_conn, "restore", str(row.id)) as dead:
+                if dead and await _settle_on_target(ctx, row):
+                    settled.append(str(row.id))
+    finally:
+        await lease_conn.close()
+    return settled
+
+
+async def _settle_on_target(ctx: PipelineContext, row: RestoreOperation) -> bool:
     conn = await connect(ctx.settings)
     try:
-        for row in stale:
-            if not await locks.try_lock(conn, restore_lock(row.id)):
-                continue  # a live worker is on it
-            try:
-                if await _settle(ctx, conn, row):
-                    settled.append(str(row.id))
-            finally:
-                await locks.unlock(conn, restore_lock(row.id))
+        if not await locks.try_lock(conn, restore_lock(row.id)):
+            return False  # the dead worker's backend has not let go yet: next time
+        try:
+            return await _settle(ctx, conn, row)
+        finally:
+            await locks.unlock(conn, restore_lock(row.id))
     finally:
         await conn.close()
-    return settled
 
 
 async def _settle(ctx: PipelineContext, conn: asyncpg.Connection, row: RestoreOperation) -> bool:

@@ -125,8 +125,12 @@ async def test_a_working_export_keeps_its_heartbeat_fresh(
         later = await wait_for(
             lambda: _heartbeat_after(ctx, backup_id, first), message="a later heartbeat"
         )
-        reaped = await lifecycle.reap_stale_backups(
-            ctx.sessions, ctx.archives, stale_after_seconds=ctx.settings.heartbeat_seconds * 3
+        reaped = await lifecycle.reap_dead_backups(
+            ctx.sessions,
+            ctx.archives,
+            ctx.settings.database_url,
+            stale_after_seconds=ctx.settings.heartbeat_seconds * 3,
+            queued_give_up_seconds=ctx.settings.queued_give_up_seconds,
         )
         assert backup_id not in reaped and later > first
     finally:
