@@ -9,6 +9,7 @@ manifest is trusted. Listing (`Manifest.from_json`) needs no key.
 """
 
 import json
+from typing import Any
 
 from app.archive.manifest import EncryptionEntry, Manifest
 from app.crypto.datakey import DataKey
@@ -88,14 +89,27 @@ def rewrap_manifest(manifest: Manifest, keyring: KeyRing) -> bytes | None:
     return manifest.to_json()
 
 
-def require_encrypted(manifest: Manifest, expected_key_id: str | None) -> None:
-    """PreconditionFailed if Lifeboat's records say the backup was encrypted and it is not.
+def recorded_encryption(manifest: Manifest) -> dict[str, str] | None:
+    """What Lifeboat's own record of the backup keeps (metadata.encryption), or None."""
+    if manifest.encryption is None:
+        return None
+    return {"algorithm": manifest.encryption.algorithm, "keyId": manifest.encryption.key_id}
 
-    A plain manifest authenticates nothing: one put in place of an encrypted backup's would
-    otherwise be believed.
+
+def recorded_key_id(metadata: dict[str, Any] | None) -> str | None:
+    """The key id a backup's record (its metadata) says it was encrypted under, if any."""
+    encryption = (metadata or {}).get("encryption")
+    return str(encryption.get("keyId")) if isinstance(encryption, dict) else None
+
+
+def require_encrypted(manifest: Manifest, recorded: str | None) -> None:
+    """DecryptionFailed if Lifeboat's record says the backup was encrypted and it is not.
+
+    A plain manifest authenticates nothing: one put in place of an encrypted backup's (with
+    plain objects of someone's choosing) would otherwise be believed.
     """
-    if expected_key_id and manifest.encryption is None:
+    if recorded and manifest.encryption is None:
         raise DecryptionFailed(
-            f"backup {manifest.backup_id} was written encrypted (key {expected_key_id}) but its "
-            "manifest is not: it was replaced or altered"
+            f"backup {manifest.backup_id} was written encrypted (key {recorded}) but its "
+            "manifest is not: it was replaced or altered. Nothing was changed"
         )

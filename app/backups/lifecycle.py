@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.archive.multipart import abort_incomplete_uploads
 from app.backups import repository
+from app.backups.repository import merged_metadata
 from app.db import leases
 from app.db.engine import transaction
 from app.storage.client import ObjectStore
@@ -70,10 +71,16 @@ async def complete(
     file_size_bytes: int,
     tables_included: list[str],
     progress: dict[str, Any],
+    encryption: dict[str, str] | None = None,
 ) -> None:
+    """Mark completed; `encryption` (algorithm, keyId) goes into metadata as `encryption`."""
+    extra: dict[str, Any] = {}
+    if encryption is not None:
+        extra["metadata_"] = merged_metadata({"encryption": encryption})
     await _update(
         sessions,
         backup_id,
+        **extra,
         status="completed",
         file_path=file_path,
         file_size_bytes=file_size_bytes,

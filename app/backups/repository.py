@@ -3,7 +3,8 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, literal, select, tuple_, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import SystemBackup
@@ -60,6 +61,12 @@ async def started_creating(session: AsyncSession) -> list[str]:
         )
     )
     return list(rows)
+
+
+def merged_metadata(values: dict[str, Any]) -> Any:
+    """SQL for the row's metadata with `values` set in it (other keys kept)."""
+    empty = literal({}, JSONB)
+    return func.coalesce(SystemBackup.metadata_, empty).op("||")(literal(values, JSONB))
 
 
 async def update_creating(session: AsyncSession, backup_id: str, **values: Any) -> bool:

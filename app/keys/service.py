@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.archive.sealing import open_manifest, rewrap_manifest
+from app.archive.sealing import open_manifest, recorded_encryption, rewrap_manifest
 from app.errors import AppError, PreconditionFailed
 from app.notifications import repository as webhooks
 from app.notifications import secrets as webhook_secrets
@@ -90,6 +90,8 @@ async def _rewrap_backup(
         report.already_current.append(backup_id)
         return
     await asyncio.to_thread(archives.put_bytes, manifest_key, fresh)
+    if row is not None:  # the record says which key the backup needs now
+        row.metadata_ = {**(row.metadata_ or {}), "encryption": recorded_encryption(manifest)}
     report.rewrapped.append(backup_id)
     logger.info("backup %s: data key rewrapped under %s", backup_id, settings.keyring.current_id)
 

@@ -68,7 +68,7 @@ async def request_restore(
     if await repository.running_id(session, into.key) is not None:
         raise Conflict(running_message(into.name))
     # The same checks as the worker's validate step, so most problems show up right here.
-    manifest = await asyncio.to_thread(read_manifest, archives, backup.backup_id, settings.keyring)
+    manifest = await asyncio.to_thread(read_manifest, archives, backup, settings.keyring)
     await plan_restore(target, manifest)
     try:
         async with session.begin_nested():

@@ -30,6 +30,7 @@ from app.storage.keys import manifest_key
 from tests.conftest import drop_bucket
 from tests.pipelines.restore.test_failures import run_and_fail, unchecked_restore
 from tests.restores.support import completed_backup, request_restore
+from tests.support.pipeline import backup_row
 
 LIFEBOAT = Path(sys.executable).parent / "lifeboat"
 
@@ -89,6 +90,8 @@ async def test_a_backup_restores_through_a_rotation_a_rewrap_and_the_old_key_dro
     assert newer_id in report.already_current and len(report.already_current) == 2
     assert report.webhooks_resealed == 1
     assert _key_of(only_b, backup_id) == only_b.settings.keyring.current_id
+    recorded = (await backup_row(only_b, backup_id)).metadata_ or {}
+    assert recorded["encryption"]["keyId"] == only_b.settings.keyring.current_id
     # A dropped: the backup restores, the webhook secret opens, and with A alone neither does.
     await target.execute("INSERT INTO meals VALUES (4)")
     await run_restore(only_b, await request_restore(only_b, backup_id))

@@ -28,6 +28,7 @@ from tests.support.automation import RecordingJobs
 from tests.support.drill import pg_restore_loader
 from tests.support.drill import request as drill_request
 from tests.support.fixture_schema import create_fixture_schema
+from tests.support.pipeline import backup_row
 
 MARKER = "lifeboat-marker-91c2e7f0"
 
@@ -82,6 +83,8 @@ async def test_an_encrypted_backup_restores_exactly(
     before = await database_state(target)
     backup_id = await completed_backup(ctx, target, "full")
     assert stored_manifest(ctx.archives, backup_id).encryption is not None
+    recorded = (await backup_row(ctx, backup_id)).metadata_ or {}
+    assert recorded["encryption"]["keyId"] == ctx.settings.keyring.current_id
     await target.execute("UPDATE ingredients SET name = name || ' (changed)'")
     await target.execute("DELETE FROM kitchen_sink")
 
@@ -150,6 +153,32 @@ async def test_two_swapped_table_objects_fail_the_restore_and_change_nothing(
     message = await run_and_fail(ctx, await unchecked_restore(ctx, backup_id))
 
     assert "fails decryption" in message and left.object in message
+    assert await database_state(target) == before
+
+
+async def test_a_plain_archive_put_in_place_of_an_encrypted_one_is_refused(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    """A manifest without encryption authenticates nothing: Lifeboat's record of the backup
+    says it was encrypted, so a plain one in its place (objects and all) is not believed."""
+    ctx = pipeline_context
+    await target.execute("CREATE TABLE meals (id int, note text)")
+    await target.execute("INSERT INTO meals VALUES (1, 'real')")
+    backup_id = await completed_backup(ctx, target, "partial", ["meals"])
+    await target.execute("UPDATE meals SET note = 'forged'")
+    plain = replace(ctx, settings=Settings(encryption="off"))
+    forged_id = await completed_backup(plain, target, "partial", ["meals"])
+    await target.execute("UPDATE meals SET note = 'now'")
+    forged = stored_objects(ctx.archives, forged_id)
+    body = forged.pop(keys.manifest_key(forged_id)).replace(forged_id.encode(), backup_id.encode())
+    for key, data in forged.items():
+        ctx.archives.put_bytes(key.replace(forged_id, backup_id), data, "application/octet-stream")
+    ctx.archives.put_bytes(keys.manifest_key(backup_id), body)
+    before = await database_state(target)
+
+    message = await run_and_fail(ctx, await unchecked_restore(ctx, backup_id))
+
+    assert "was written encrypted" in message and "replaced or altered" in message
     assert await database_state(target) == before
 
 

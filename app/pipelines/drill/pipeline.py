@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import asyncpg
 
 from app.archive.manifest import Manifest
+from app.backups.repository import get_by_backup_id
 from app.crypto.errors import KeyNotConfigured
 from app.crypto.sealing import plaintext_digest
 from app.db import locks
@@ -193,9 +194,13 @@ async def _drill(
 
 
 async def _read_manifest(ctx: PipelineContext, backup_id: str) -> Manifest:
+    async with ctx.sessions() as session:
+        backup = await get_by_backup_id(session, backup_id)
+    if backup is None:
+        raise DrillCannotRun(f"backup {backup_id} is no longer in Lifeboat's catalog")
     try:
         manifest = await asyncio.to_thread(
-            read_manifest, ctx.archives, backup_id, ctx.settings.keyring
+            read_manifest, ctx.archives, backup, ctx.settings.keyring
         )
     except KeyNotConfigured as error:
         # Not the backup's fault: the drill cannot run until the key is configured.

@@ -18,7 +18,7 @@ from app.archive.manifest import (
     UploadsEntry,
     schema_fingerprint,
 )
-from app.archive.sealing import new_data_key, seal
+from app.archive.sealing import new_data_key, recorded_encryption, seal
 from app.archive.uploads import write_uploads
 from app.archive.writer import ArchiveObjectWriter
 from app.backups import lifecycle, repository
@@ -178,6 +178,7 @@ async def _export(
         file_size_bytes=manifest.stored_bytes + len(body),
         tables_included=manifest.table_names,
         progress=progress.as_json(),
+        encryption=recorded_encryption(manifest),
     )
     return manifest
 

@@ -138,9 +138,7 @@ async def _restore(
     progress.step = "waiting for running backups"
     await locks.lock_target_exclusive(conn)
     progress.step = "validate"
-    manifest = await asyncio.to_thread(
-        read_manifest, ctx.archives, backup.backup_id, ctx.settings.keyring
-    )
+    manifest = await asyncio.to_thread(read_manifest, ctx.archives, backup, ctx.settings.keyring)
     plan = await plan_restore(conn, manifest)
     progress.tables_total = len(plan.tables)
     progress.table_bytes = [table.entry.raw_bytes for table in plan.tables]
@@ -244,7 +242,7 @@ async def _finish_applied(
     if applied.uploads_pending:
         await locks.lock_target_exclusive(conn)
         manifest = await asyncio.to_thread(
-            read_manifest, ctx.archives, backup.backup_id, ctx.settings.keyring
+            read_manifest, ctx.archives, backup, ctx.settings.keyring
         )
         if manifest.uploads is not None:
             await asyncio.to_thread(

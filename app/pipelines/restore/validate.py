@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from app.archive.manifest import ColumnDef, Manifest, SequenceEntry, TableEntry
-from app.archive.sealing import open_manifest
+from app.archive.sealing import open_manifest, recorded_key_id, require_encrypted
 from app.crypto.keyring import KeyRing
+from app.db.models import SystemBackup
 from app.errors import PreconditionFailed
 from app.pipelines.restore import catalog
 from app.pipelines.restore.privileges import privilege_problems
@@ -48,13 +49,15 @@ class RestorePlan:
         return [table.entry.name for table in self.tables]
 
 
-def read_manifest(archives: ObjectStore, backup_id: str, keyring: KeyRing) -> Manifest:
+def read_manifest(archives: ObjectStore, backup: SystemBackup, keyring: KeyRing) -> Manifest:
     """The backup's manifest, authenticated and checked against its objects (blocking call).
 
     An encrypted archive's data key is opened here (Manifest.data_key): a key that is not
-    configured, or a manifest altered since it was written, is PreconditionFailed before
-    anything is changed.
+    configured, a manifest altered since it was written, or a plain one where Lifeboat's
+    record of the backup says it was encrypted, is PreconditionFailed before anything is
+    changed.
     """
+    backup_id = backup.backup_id
     key = keys.manifest_key(backup_id)
     if not archives.exists(key):
         raise PreconditionFailed(
@@ -62,6 +65,7 @@ def read_manifest(archives: ObjectStore, backup_id: str, keyring: KeyRing) -> Ma
             f"bucket {archives.bucket}; its archive is incomplete or was deleted"
         )
     manifest = open_manifest(archives.get_bytes(key), keyring)
+    require_encrypted(manifest, recorded_key_id(backup.metadata_))
     if manifest.backup_id != backup_id:
         raise PreconditionFailed(
             f"the manifest at {key} describes backup {manifest.backup_id}, not {backup_id}"

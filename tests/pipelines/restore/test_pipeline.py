@@ -77,7 +77,7 @@ async def test_pre_restore_snapshot_is_a_listed_backup_that_undoes_the_restore(
     assert snapshot is not None
     assert snapshot.created_by == (await restorer(ctx)).id
     assert (snapshot.status, snapshot.backup_type) == ("completed", "full")
-    assert snapshot.metadata_ == {"preRestoreFor": restore_id}
+    assert (snapshot.metadata_ or {})["preRestoreFor"] == restore_id
     assert snapshot.tables_included == stored_manifest(ctx.archives, backup_id).table_names
     undo_id = await request_restore(ctx, snapshot_id)
     await run_restore(ctx, undo_id)
