@@ -42,6 +42,7 @@ def own_bucket(settings: Settings) -> Iterator[ObjectStore]:
     store.ensure_bucket()
     yield store
     drop_bucket(store)
+    store.close()  # its own client: pooled connections must not wait for the GC
 
 
 def with_keys(ctx: PipelineContext, current: str, old: str = "") -> PipelineContext:
