@@ -140,8 +140,16 @@ async def authenticate(session: AsyncSession, authorization: str | None) -> Cred
         raise Forbidden(f"the {admin.role} account cannot use the API")
     if not admin.is_active:
         raise Forbidden("this token's account is deactivated")
-    await repository.touch_token(session, token.id)
+    if _use_worth_recording(token.last_used_at):
+        await repository.touch_token(session, token.id)
     return Credential(admin=admin, token=token)
+
+
+def _use_worth_recording(last_used_at: datetime | None) -> bool:
+    # The UPDATE checks again (another process may have just written it); this spares the
+    # round trip on the many requests of a minute.
+    every = timedelta(seconds=repository.LAST_USED_EVERY_SECONDS)
+    return last_used_at is None or last_used_at < datetime.now(UTC) - every
 
 
 async def revoke(session: AsyncSession, token_id: uuid.UUID) -> ApiToken:

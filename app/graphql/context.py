@@ -17,7 +17,7 @@ from app import audit
 from app.audit.service import record_failed_authentication
 from app.auth import service as auth_service
 from app.auth.service import Credential
-from app.db.engine import transaction
+from app.db.engine import reading, transaction
 from app.db.models import AdminUser
 from app.errors import AppError, Unauthenticated
 from app.graphql.auditing import pending_audit
@@ -61,18 +61,21 @@ class Context:
     async def authenticate(self) -> Credential:
         """The calling account and its token; raises UNAUTHENTICATED / FORBIDDEN.
 
-        A refusal is counted in the audit trail, in the same transaction as the lookup.
+        A refusal is counted in the audit trail.
         """
         # A websocket outlives a token's revocation: every operation on one checks it again.
         if self.credential is None or isinstance(self.request, WebSocket):
-            async with transaction(self.state.sessions) as session:
+            # Every request comes here: one lookup outside a transaction (and at most one
+            # UPDATE a minute, atomic by itself) keeps its cost to a round trip.
+            async with reading(self.state.sessions) as session:
                 try:
                     self.credential = await auth_service.authenticate(session, self.credentials)
                 except AppError as error:
                     refusal = error
-                    await record_failed_authentication(session, self.client_address, error.code)
                 else:
                     return self.credential
+            async with transaction(self.state.sessions) as session:
+                await record_failed_authentication(session, self.client_address, refusal.code)
             raise refusal
         return self.credential
 

@@ -11,6 +11,7 @@ from app.graphql.backups.mutations import BackupMutations
 from app.graphql.backups.queries import BackupQueries
 from app.graphql.backups.subscriptions import BackupSubscriptions
 from app.graphql.errors import ErrorCodes
+from app.graphql.known_documents import KnownDocuments
 from app.graphql.notifications.mutations import NotificationMutations
 from app.graphql.notifications.queries import NotificationQueries
 from app.graphql.permissions import Permissions
@@ -57,6 +58,7 @@ schema = strawberry.Schema(
     subscription=Subscription,
     config=StrawberryConfig(scalar_map=SCALAR_MAP),
     extensions=[
+        KnownDocuments,
         ErrorCodes,
         Permissions,
         lambda: QueryDepthLimiter(max_depth=12),

@@ -5,6 +5,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.backups.repository import get_by_backup_id
+from app.db.engine import reading
 from app.db.models import RestoreOperation, SystemBackup
 from app.live.feed import Fetch
 from app.restores.repository import get_with_backup
@@ -25,7 +26,7 @@ def job_reader(sessions: async_sessionmaker[AsyncSession]) -> Fetch:
 
     async def read(key: str) -> JobState:
         kind, _, ident = key.partition(":")
-        async with sessions() as session:
+        async with reading(sessions) as session:
             if kind == "backup":
                 return await get_by_backup_id(session, ident)
             if kind == "restore":

@@ -4,6 +4,7 @@ import strawberry
 
 from app.backups import service
 from app.backups.repository import get_by_backup_id
+from app.db.engine import reading
 from app.graphql.backups.types import Backup, BackupStatus, BackupType
 from app.graphql.context import Context
 from app.restores.confirmation import confirmation_code
@@ -24,7 +25,7 @@ class BackupQueries:
         before: str | None = None,
         include_deleted: bool | None = False,
     ) -> list[Backup]:
-        async with info.context.state.sessions() as session:
+        async with reading(info.context.state.sessions) as session:
             rows = await service.list_backups(
                 session,
                 50 if limit is None else limit,
@@ -37,7 +38,7 @@ class BackupQueries:
 
     @strawberry.field(description="One backup, or null if there is none with this id.")
     async def backup(self, info: strawberry.Info[Context, None], backup_id: str) -> Backup | None:
-        async with info.context.state.sessions() as session:
+        async with reading(info.context.state.sessions) as session:
             row = await get_by_backup_id(session, backup_id)
         return Backup.from_row(row) if row else None
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 from enum import Enum
-from typing import cast
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -44,9 +44,8 @@ class Backup:
     completed_at: datetime | None
     error_message: str | None
     metadata: JSON | None
-    progress: JobProgress | None = strawberry.field(
-        description="What the worker is doing (null for a record without a report)."
-    )
+    # The worker's report as stored; JobProgress is built only when a query selects it.
+    progress_report: strawberry.Private[dict[str, Any] | None]
     pinned: bool = strawberry.field(description="Retention never deletes a pinned backup.")
     deleted_at: datetime | None = strawberry.field(
         description="When retention deleted the archive (the record stays while restores refer "
@@ -63,6 +62,10 @@ class Backup:
         assert row is not None  # created_by is a NOT NULL foreign key
         return AdminUser.from_row(row)
 
+    @strawberry.field(description="What the worker is doing (null for a record without a report).")
+    def progress(self) -> JobProgress | None:
+        return JobProgress.from_json(self.progress_report)
+
     @classmethod
     def from_row(cls, row: SystemBackup) -> "Backup":
         return cls(
@@ -78,7 +81,7 @@ class Backup:
             completed_at=row.completed_at,
             error_message=row.error_message,
             metadata=cast(JSON, row.metadata_),
-            progress=JobProgress.from_json(row.progress),
+            progress_report=row.progress,
             pinned=row.pinned,
             deleted_at=row.deleted_at,
             cursor=encode_cursor(row.created_at, row.id),

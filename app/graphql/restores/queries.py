@@ -2,6 +2,7 @@
 
 import strawberry
 
+from app.db.engine import reading
 from app.graphql.context import Context
 from app.graphql.restores.types import RestoreOperation, RestoreStatus
 from app.restores import service
@@ -20,7 +21,7 @@ class RestoreQueries:
         status: RestoreStatus | None = None,
         before: str | None = None,
     ) -> list[RestoreOperation]:
-        async with info.context.state.sessions() as session:
+        async with reading(info.context.state.sessions) as session:
             rows = await service.list_restores(
                 session,
                 50 if limit is None else limit,
@@ -36,6 +37,6 @@ class RestoreQueries:
     async def restore_operation(
         self, info: strawberry.Info[Context, None], id: strawberry.ID
     ) -> RestoreOperation | None:
-        async with info.context.state.sessions() as session:
+        async with reading(info.context.state.sessions) as session:
             found = await service.get_restore(session, str(id))
         return RestoreOperation.from_row(*found) if found else None

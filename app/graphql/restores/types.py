@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 from enum import Enum
-from typing import cast
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -49,9 +49,8 @@ class RestoreOperation:
         description="Rows restored per table (schema.table → rows)."
     )
     error_log: str | None
-    progress: JobProgress | None = strawberry.field(
-        description="What the worker is doing (null for a record without a report)."
-    )
+    # The worker's report as stored; JobProgress is built only when a query selects it.
+    progress_report: strawberry.Private[dict[str, Any] | None]
     pre_restore_backup_id: str | None = strawberry.field(
         description="The backup of the data as it was before this restore; restoring it undoes "
         "the restore."
@@ -76,6 +75,10 @@ class RestoreOperation:
         assert row is not None  # initiated_by is a NOT NULL foreign key
         return AdminUser.from_row(row)
 
+    @strawberry.field(description="What the worker is doing (null for a record without a report).")
+    def progress(self) -> JobProgress | None:
+        return JobProgress.from_json(self.progress_report)
+
     @classmethod
     def from_row(cls, row: RestoreRow, backup: SystemBackup) -> "RestoreOperation":
         return cls(
@@ -88,7 +91,7 @@ class RestoreOperation:
             tables_restored=list(row.tables_restored) if row.tables_restored is not None else None,
             records_count=cast(JSON, row.records_count),
             error_log=row.error_log,
-            progress=JobProgress.from_json(row.progress),
+            progress_report=row.progress,
             pre_restore_backup_id=row.pre_restore_backup_id,
             target_database=row.target_database,
             schema=RestoreSchema(row.schema_mode),
