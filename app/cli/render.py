@@ -1,0 +1,120 @@
+"""How backups and restores look on a terminal (rich tables); --json prints them as they are."""
+
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from app.cli.follow import describe
+
+STATUS_STYLE = {
+    "COMPLETED": "green",
+    "FAILED": "red",
+    "CREATING": "yellow",
+    "IN_PROGRESS": "yellow",
+}
+
+
+def size(value: int | None) -> str:
+    if value is None:
+        return ""
+    amount = float(value)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if amount < 1000 or unit == "TB":
+            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
+        amount /= 1000
+    return ""
+
+
+def duration(start: str | None, end: str | None) -> str:
+    if not start or not end:
+        return ""
+    seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m{rest:02d}s" if minutes else f"{seconds:.1f}s"
+
+
+def when(value: str | None) -> str:
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def status(value: str) -> str:
+    return f"[{STATUS_STYLE.get(value, 'white')}]{value}[/]"
+
+
+def backups_table(console: Console, backups: list[dict[str, Any]]) -> None:
+    table = Table("backup", "type", "status", "created", "took", "size", "tables", "description")
+    for backup in backups:
+        tables = backup["tablesIncluded"]
+        table.add_row(
+            backup["backupId"],
+            backup["type"],
+            status(backup["status"]),
+            when(backup["createdAt"]),
+            duration(backup["createdAt"], backup["completedAt"]),
+            size(backup["sizeBytes"]),
+            str(len(tables)),
+            escape(backup["description"] or ""),
+        )
+    console.print(table)
+
+
+def _details(console: Console, title: str, rows: list[tuple[str, str]]) -> None:
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    for name, value in rows:
+        if value:
+            table.add_row(name, value)
+    console.print(table)
+
+
+def backup_details(console: Console, backup: dict[str, Any]) -> None:
+    progress = backup.get("progress") or {}
+    _details(
+        console,
+        f"backup {backup['backupId']}",
+        [
+            ("type", backup["type"]),
+            ("status", status(backup["status"])),
+            ("created", f"{when(backup['createdAt'])} by {backup['createdBy']['email']}"),
+            ("completed", when(backup["completedAt"])),
+            ("took", duration(backup["createdAt"], backup["completedAt"])),
+            ("size", size(backup["sizeBytes"])),
+            ("tables", escape(", ".join(backup["tablesIncluded"]))),
+            ("description", escape(backup["description"] or "")),
+            ("error", escape(backup["errorMessage"] or "")),
+            ("deleted", when(backup["deletedAt"])),
+            ("progress", escape(describe(progress)) if backup["status"] == "CREATING" else ""),
+        ],
+    )
+
+
+def restore_details(console: Console, operation: dict[str, Any]) -> None:
+    counts = operation.get("recordsCount") or {}
+    restored = [
+        f"{name} ({counts.get(name, '?')} rows)" for name in operation["tablesRestored"] or []
+    ]
+    _details(
+        console,
+        f"restore {operation['id']}",
+        [
+            ("backup", operation["backupId"]),
+            ("status", status(operation["status"])),
+            ("into", operation.get("targetDatabase") or "the configured target"),
+            ("started", f"{when(operation['startedAt'])} by {operation['initiatedBy']['email']}"),
+            ("took", duration(operation["startedAt"], operation["completedAt"])),
+            ("restored", escape(", ".join(restored))),
+            ("undo with", operation["preRestoreBackupId"] or ""),
+            ("warnings", escape("\n".join(operation.get("warnings") or []))),
+            ("error", escape(operation["errorLog"] or "")),
+            (
+                "progress",
+                escape(describe(operation.get("progress")))
+                if operation["status"] == "IN_PROGRESS"
+                else "",
+            ),
+        ],
+    )
