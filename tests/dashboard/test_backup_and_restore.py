@@ -1,39 +1,61 @@
-"""The dashboard's main path: paste a token, create a backup, restore it by typing its code."""
+"""The dashboard's main path: paste a token, create a backup and watch its bar reach the end,
+restore it by typing its code, and see the outcome and the snapshot that undoes it."""
+
+from collections.abc import Callable
 
 import asyncpg
-import dramatiq
 
 from tests.support.selenium_browser import Dashboard
+from tests.support.worker import WorkerProcess
 
-ROW = "#backups-table tr[data-backup-id='{}']"
+JOB = "#jobs [data-job='{}']"
 
 
-async def test_create_a_backup_then_restore_it_by_typing_the_code(
+def bar(dashboard: Dashboard, job: str) -> tuple[str | None, float | None]:
+    """The job's status and its progress bar's value (None while indeterminate)."""
+    found = dashboard.js(
+        "const job = document.querySelector(arguments[0]);"
+        "if (!job) return null;"
+        "const bar = job.querySelector('progress');"
+        "return [job.dataset.status, bar.hasAttribute('value') ? bar.value : null];",
+        job,
+    )
+    return (found[0], found[1]) if found else (None, None)
+
+
+async def test_create_a_backup_watch_it_live_then_restore_it_by_typing_the_code(
     dashboard: Dashboard,
     admin_token: str,
     target: asyncpg.Connection,
-    worker: dramatiq.Worker,
+    worker_processes: Callable[..., WorkerProcess],
 ) -> None:
     await target.execute(
         "CREATE TABLE recipes (id int PRIMARY KEY, title text NOT NULL);"
         "INSERT INTO recipes SELECT i, 'recipe ' || i FROM generate_series(1, 500) i;"
+        "CREATE TABLE users (id int PRIMARY KEY);"
     )
+    await target.execute("ANALYZE")
     dashboard.open()
     dashboard.find("#token-input").send_keys(admin_token)
     dashboard.find(".token button[type=submit]").click()
 
     dashboard.find("#create-backup input[value=PARTIAL]").click()
-    dashboard.find("#create-backup textarea[name=tables]").send_keys("recipes")
+    dashboard.find("#table-picker input[value='public.recipes']").click()
+    assert "public.users" in dashboard.text("#table-picker")
     dashboard.find("#create-backup [name=description]").send_keys("before the import")
     dashboard.find("#create-backup button[type=submit]").click()
     backup_id = dashboard.find("#created-backup code").text
-    row = ROW.format(backup_id)
+    job = JOB.format(f"backups:{backup_id}")
 
-    def completed() -> bool:
-        dashboard.find("section.backups .toolbar button").click()  # Refresh
-        return "completed" in dashboard.text(row)
-
-    dashboard.wait(completed, "the backup to complete")
+    # No worker yet: the backup waits, followed live; then a worker takes it, and the page
+    # (untouched from here on) shows the bar reach its end.
+    dashboard.wait(lambda: bar(dashboard, job)[0] == "CREATING", "the running backup")
+    assert "live" in dashboard.text(job)
+    worker_processes()
+    dashboard.wait(lambda: bar(dashboard, job) == ("COMPLETED", 100), "the bar's end", 60)
+    assert "dismiss" in dashboard.text(job)  # the subscription completed after the final state
+    row = f"#backups-table tr[data-backup-id='{backup_id}']"
+    dashboard.wait_for_text(row, "completed")
     assert "public.recipes" in dashboard.text(row)
     assert "before the import" in dashboard.text(row)
 
@@ -51,21 +73,22 @@ async def test_create_a_backup_then_restore_it_by_typing_the_code(
     field.clear()
     field.send_keys(code)
     dashboard.find("#restore-confirm button[type=submit]").click()
-
-    def restored() -> str:
-        if dashboard.text("#restore-outcome").startswith("in progress"):
-            dashboard.find("#refresh-restore").click()
-        return dashboard.js("return document.getElementById('restore-outcome')?.dataset.status")
-
-    assert dashboard.wait(lambda: restored() not in (None, "IN_PROGRESS"), "the outcome")
-    outcome = dashboard.text("#restore-outcome")
-    assert dashboard.js("return document.getElementById('restore-outcome').dataset.status") == (
-        "COMPLETED"
-    ), outcome
-    assert "public.recipes 500" in outcome, outcome
+    outcome = "#restore-outcome"
+    dashboard.wait(
+        lambda: (
+            dashboard.js(f"return document.querySelector('{outcome}')?.dataset.status")
+            in ("COMPLETED", "FAILED")
+        ),
+        "the restore's outcome",
+        60,
+    )
+    text = dashboard.text(outcome)
+    assert "completed" in text, text
+    assert "public.recipes 500" in text, text
+    assert bar(dashboard, outcome)[1] == 100
     assert await target.fetchval("SELECT count(*) FROM recipes") == 500
     snapshot = dashboard.text("#pre-restore-snapshot")
-    assert snapshot.startswith("bk_"), outcome
+    assert snapshot.startswith("bk_"), text
 
     # Undo: the pre-restore snapshot opens in the same dialog, with its own code.
     dashboard.find("#undo-restore").click()

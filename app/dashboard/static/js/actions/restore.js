@@ -1,21 +1,24 @@
-// The restore dialog: show what the restore would replace, fetch the confirmation code, send
-// the restore with the code the admin typed back, then follow the operation to its outcome.
+// The restore dialog: what the backup holds, the confirmation code, then restoreBackup with the
+// code the admin typed back, followed to its outcome.
 import { request } from "../api/client.js";
-import {
-  BACKUP,
-  RESTORE_BACKUP,
-  RESTORE_CONFIRMATION_CODE,
-  RESTORE_OPERATION,
-} from "../api/documents.js";
+import { BACKUP, RESTORE_BACKUP, RESTORE_CONFIRMATION_CODE } from "../api/documents.js";
 import { state, update } from "../store.js";
 import { loadBackups } from "./backups.js";
+import { followRestore } from "./jobs.js";
 import { loadRestores } from "./restores.js";
 import { attempt } from "./run.js";
 
 /** Open the dialog for the backup `backupId` (a row of the list, or a pre-restore snapshot). */
 export async function openRestore(backupId) {
   update((s) => {
-    s.restoreDialog = { backupId, backup: null, code: null, error: null, busy: false, operation: null };
+    s.restoreDialog = {
+      backupId,
+      backup: null,
+      code: null,
+      error: null,
+      busy: false,
+      operationId: null,
+    };
   });
   const data = await attempt(
     () => request(BACKUP, { backupId }),
@@ -27,7 +30,8 @@ export async function openRestore(backupId) {
     s.restoreDialog.backup = data.backup;
     if (!data.backup) s.restoreDialog.error = { message: `No backup ${backupId}.` };
   });
-  if (data.backup) fetchCode(backupId);
+  if (!data.backup) return;
+  fetchCode(backupId);
 }
 
 async function fetchCode(backupId) {
@@ -63,31 +67,16 @@ export async function confirmRestore(form) {
     (s, error) => dialogError(s, input.backupId, error)
   );
   if (!data) return;
+  const operation = data.restoreBackup;
   update((s) => {
     if (s.restoreDialog?.backupId !== input.backupId) return;
     s.restoreDialog.busy = false;
-    s.restoreDialog.operation = data.restoreBackup;
+    s.restoreDialog.operationId = operation.id;
   });
-  loadRestores();
-}
-
-/** Read the dialog's restore operation again (its status, progress and outcome). */
-export async function refreshOperation() {
-  const { backupId, operation } = state.restoreDialog;
-  const data = await attempt(
-    () => request(RESTORE_OPERATION, { id: operation.id }),
-    (s, error) => dialogError(s, backupId, error)
-  );
-  if (!data) return;
-  update((s) => {
-    if (s.restoreDialog?.backupId !== backupId) return;
-    s.restoreDialog.operation = data.restoreOperation;
-    s.restoreDialog.error = null;
-  });
-  if (data.restoreOperation.status !== "IN_PROGRESS") {
+  followRestore(operation, () => {
     loadRestores();
     loadBackups();
-  }
+  });
 }
 
 export function closeRestore() {

@@ -1,15 +1,27 @@
-// Restore history.
+// Restore history (filter by status, pages).
 import { RESTORE_OPERATIONS } from "../api/documents.js";
-import { PAGE_SIZE, update } from "../store.js";
-import { call } from "./run.js";
+import { state, update } from "../store.js";
+import { loadPage, toNewer, toNewest, toOlder } from "./paging.js";
 
-export async function loadRestores() {
+export function loadRestores() {
+  const variables = { status: state.restores.filters.status || null };
+  return loadPage("restores", RESTORE_OPERATIONS, variables, (data) => data.restoreOperations);
+}
+
+export function filterRestores(status) {
   update((s) => {
-    s.restores.loading = true;
+    s.restores.filters.status = status;
+    toNewest(s.restores);
   });
-  const data = await call(RESTORE_OPERATIONS, { limit: PAGE_SIZE }, "restores");
-  update((s) => {
-    s.restores.loading = false;
-    if (data) s.restores.items = data.restoreOperations;
-  });
+  loadRestores();
+}
+
+export function olderRestores() {
+  update((s) => toOlder(s.restores));
+  loadRestores();
+}
+
+export function newerRestores() {
+  update((s) => toNewer(s.restores));
+  loadRestores();
 }

@@ -1,8 +1,10 @@
 // Changing the token reloads everything the page shows, under the new token.
 import { ME } from "../api/documents.js";
+import { reconnect } from "../api/live.js";
 import { update } from "../store.js";
 import { forgetToken, saveToken } from "../token.js";
 import { loadBackups } from "./backups.js";
+import { followRunning, forgetJobs } from "./jobs.js";
 import { loadRestores } from "./restores.js";
 import { call } from "./run.js";
 import { loadSchedules } from "./schedules.js";
@@ -11,6 +13,7 @@ import { loadDeliveries, loadWebhooks } from "./webhooks.js";
 /** Load what every tab shows. */
 export function loadAll() {
   loadMe();
+  followRunning();
   loadBackups();
   loadRestores();
   loadSchedules();
@@ -37,7 +40,10 @@ export function dropToken() {
 }
 
 function restart() {
+  forgetJobs();
+  reconnect();
   update((s) => {
+    s.create.tables = null;
     s.restoreDialog = null;
   });
   loadAll();

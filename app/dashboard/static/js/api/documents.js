@@ -4,31 +4,39 @@ const ADMIN = `fragment Admin on AdminUser { email displayName }`;
 
 export const ME = `query Me { me { email role tokenExpiresAt } }`;
 
+const PROGRESS = `
+  fragment Progress on JobProgress {
+    step percent currentTable tablesDone tablesTotal rowsDone bytesDone etaSeconds
+    stepTimes { step seconds }
+  }`;
+
 const BACKUP_FIELDS = `
   fragment BackupFields on Backup {
-    backupId type status description tablesIncluded sizeBytes createdAt completedAt
-    errorMessage pinned deletedAt metadata createdBy { ...Admin }
-    progress {
-      step percent currentTable tablesDone tablesTotal rowsDone bytesDone etaSeconds
-      stepTimes { step seconds }
-    }
+    backupId cursor type status description tablesIncluded sizeBytes createdAt completedAt
+    errorMessage pinned deletedAt metadata progress { ...Progress } createdBy { ...Admin }
   }
-  ${ADMIN}`;
+  ${ADMIN}
+  ${PROGRESS}`;
 
-const RESTORE_FIELDS = `
+// RUNNING holds both kinds: a fragment may appear only once in a document.
+const RESTORE_FIELDS_ALONE = `
   fragment RestoreFields on RestoreOperation {
-    id backupId status startedAt completedAt tablesRestored recordsCount errorLog
-    progress {
-      step percent currentTable tablesDone tablesTotal rowsDone bytesDone etaSeconds
-      stepTimes { step seconds }
-    }
-    targetDatabase schema warnings preRestoreBackupId initiatedBy { ...Admin }
-  }
-  ${ADMIN}`;
+    id backupId cursor status startedAt completedAt tablesRestored recordsCount errorLog
+    targetDatabase schema warnings progress { ...Progress } preRestoreBackupId
+    initiatedBy { ...Admin }
+  }`;
+
+const RESTORE_FIELDS = `${RESTORE_FIELDS_ALONE} ${ADMIN} ${PROGRESS}`;
 
 export const BACKUPS = `
-  query Backups($limit: Int!) {
-    backups(limit: $limit) { ...BackupFields }
+  query Backups(
+    $limit: Int!, $before: String, $status: BackupStatus, $type: BackupType,
+    $includeDeleted: Boolean!
+  ) {
+    backups(
+      limit: $limit, before: $before, status: $status, type: $type,
+      includeDeleted: $includeDeleted
+    ) { ...BackupFields }
   }
   ${BACKUP_FIELDS}`;
 
@@ -56,16 +64,21 @@ export const RESTORE_BACKUP = `
   ${RESTORE_FIELDS}`;
 
 export const RESTORE_OPERATIONS = `
-  query RestoreOperations($limit: Int!) {
-    restoreOperations(limit: $limit) { ...RestoreFields }
+  query RestoreOperations($limit: Int!, $before: String, $status: RestoreStatus) {
+    restoreOperations(limit: $limit, before: $before, status: $status) { ...RestoreFields }
   }
   ${RESTORE_FIELDS}`;
 
-export const RESTORE_OPERATION = `
-  query RestoreOperation($id: ID!) {
-    restoreOperation(id: $id) { ...RestoreFields }
+export const RUNNING = `
+  query Running($limit: Int!) {
+    backups(limit: $limit, status: CREATING) { ...BackupFields }
+    restoreOperations(limit: $limit, status: IN_PROGRESS) { ...RestoreFields }
   }
-  ${RESTORE_FIELDS}`;
+  ${BACKUP_FIELDS}
+  ${RESTORE_FIELDS_ALONE}`;
+
+export const TABLES = `
+  query Tables { tables { name estimatedRows sizeBytes } }`;
 
 const SCHEDULE_FIELDS = `
   fragment ScheduleFields on Schedule {
@@ -146,3 +159,15 @@ export const DELIVERIES = `
       lastAttemptAt deliveredAt
     }
   }`;
+
+export const BACKUP_PROGRESS = `
+  subscription BackupProgress($backupId: String!) {
+    backupProgress(backupId: $backupId) { ...BackupFields }
+  }
+  ${BACKUP_FIELDS}`;
+
+export const RESTORE_PROGRESS = `
+  subscription RestoreProgress($id: ID!) {
+    restoreProgress(id: $id) { ...RestoreFields }
+  }
+  ${RESTORE_FIELDS}`;

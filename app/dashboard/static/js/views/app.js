@@ -1,7 +1,8 @@
-// The whole page: token bar, tabs, the current tab, and the restore dialog.
+// The whole page: token bar, tabs, running jobs, the current tab, and the restore dialog.
 import { html } from "../../vendor/lit-html/lit-html.js";
 import { showTab } from "../actions/session.js";
 import { backupsView } from "./backups.js";
+import { jobsPanel } from "./jobs.js";
 import { restoreDialog } from "./restore-dialog.js";
 import { restoresView } from "./restores.js";
 import { retentionView } from "./retention.js";
@@ -27,6 +28,6 @@ export function appView(state) {
             @click=${() => showTab(name)}>${label}</button>`
       )}
     </nav>
-    <main>${view(state)}</main>
+    <main>${jobsPanel(state)} ${view(state)}</main>
     ${restoreDialog(state)}`;
 }

@@ -1,11 +1,24 @@
 // The backups list: status, type, tables, size, duration, who; each completed one restorable.
 import { html, nothing } from "../../vendor/lit-html/lit-html.js";
 import { repeat } from "../../vendor/lit-html/directives/repeat.js";
-import { loadBackups } from "../actions/backups.js";
+import { filterBackups, loadBackups, newerBackups, olderBackups } from "../actions/backups.js";
 import { openRestore } from "../actions/restore.js";
 import { bytes, elapsed, seconds, when, who } from "../format.js";
 import { createBackupForm } from "./create-backup.js";
-import { badge, errorBox } from "./parts.js";
+import { badge, choice, errorBox, pager } from "./parts.js";
+
+const STATUSES = [["", "any"], ["CREATING", "creating"], ["COMPLETED", "completed"], ["FAILED", "failed"]];
+const TYPES = [["", "any"], ["FULL", "full"], ["PARTIAL", "partial"], ["SCHEDULED", "scheduled"]];
+
+function filters(list) {
+  const { status, type, includeDeleted } = list.filters;
+  return html`<form class="filters" id="backup-filters" @submit=${(event) => event.preventDefault()}>
+    ${choice("Status", "status", status, STATUSES, (value) => filterBackups("status", value))}
+    ${choice("Type", "type", type, TYPES, (value) => filterBackups("type", value))}
+    <label><input type="checkbox" name="includeDeleted" .checked=${includeDeleted}
+      @change=${(event) => filterBackups("includeDeleted", event.target.checked)} /> deleted too</label>
+  </form>`;
+}
 
 function tables(backup) {
   const names = backup.tablesIncluded;
@@ -26,7 +39,7 @@ function row(backup) {
     <td class="number">${seconds(elapsed(backup.createdAt, backup.completedAt))}</td>
     <td>${when(backup.createdAt)}</td>
     <td>${who(backup.createdBy)}</td>
-    <td>${restorable
+    <td class="actions">${restorable
       ? html`<button class="restore" @click=${() => openRestore(backup.backupId)}>Restore…</button>`
       : nothing}</td>
   </tr>`;
@@ -38,6 +51,7 @@ export function backupsView(state) {
     ${createBackupForm(state)}
     <div class="toolbar">
       <h2>Backups</h2>
+      ${filters(list)}
       <button @click=${loadBackups} ?disabled=${list.loading}>Refresh</button>
     </div>
     ${errorBox(list.error)}
@@ -49,5 +63,6 @@ export function backupsView(state) {
       <tbody>${repeat(list.items, (backup) => backup.backupId, row)}</tbody>
     </table>
     ${list.items.length || list.loading ? nothing : html`<p class="empty">No backups.</p>`}
+    ${pager(list, { newer: newerBackups, older: olderBackups })}
   </section>`;
 }

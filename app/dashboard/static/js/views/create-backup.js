@@ -1,7 +1,20 @@
 // The create form: a full backup, or a partial one of chosen tables.
 import { html, nothing } from "../../vendor/lit-html/lit-html.js";
 import { chooseKind, createBackup } from "../actions/backups.js";
+import { bytes, count } from "../format.js";
 import { errorBox } from "./parts.js";
+
+// The target's tables from the `tables` query, each a checkbox sending its name as listed.
+function tablePicker(create) {
+  if (create.tables === null) return create.tablesError ? nothing : html`<p>Loading tables…</p>`;
+  if (!create.tables.length) return html`<p class="empty">The target database has no tables.</p>`;
+  return html`<fieldset class="tables" id="table-picker"><legend>Tables</legend>
+    ${create.tables.map(
+      (table) => html`<label class="table"><input type="checkbox" name="tables" value=${table.name} />
+        <code>${table.name}</code> <span class="note">~${count(table.estimatedRows)} rows, ${bytes(table.sizeBytes)}</span></label>`
+    )}
+  </fieldset>`;
+}
 
 export function createBackupForm(state) {
   const create = state.create;
@@ -16,10 +29,7 @@ export function createBackupForm(state) {
       Full (every table and the uploads)</label>
     <label><input type="radio" name="type" value="PARTIAL" .checked=${create.kind === "PARTIAL"} @change=${pick} />
       Partial (chosen tables)</label>
-    ${create.kind === "PARTIAL"
-      ? html`<label class="block">Tables, one per line (<code>schema.table</code> or <code>table</code>)
-          <textarea name="tables" rows="3" spellcheck="false"></textarea></label>`
-      : nothing}
+    ${create.kind === "PARTIAL" ? html`${tablePicker(create)} ${errorBox(create.tablesError)}` : nothing}
     <label class="block">Description <input name="description" type="text" /></label>
     <button type="submit" ?disabled=${create.busy}>Create backup</button>
     ${create.created ? html`<p class="note" id="created-backup">Started <code>${create.created}</code>.</p>` : nothing}

@@ -42,3 +42,21 @@ export function progressBar(item) {
     <span class="facts">${facts.join(" · ")}</span>
   </div>`;
 }
+
+/** Newer/older buttons for a list paged by cursor (actions/paging.js). */
+export function pager(list, { newer, older }) {
+  const page = list.cursors.length;
+  return html`<div class="pager">
+    <button class="newer" @click=${newer} ?disabled=${page === 1 || list.loading}>← Newer</button>
+    <span>page ${page}</span>
+    <button class="older" @click=${older} ?disabled=${!list.hasOlder || list.loading}>Older →</button>
+  </div>`;
+}
+
+/** A <select> of `choices` (value, label) that calls `onPick(value)`; "" means any. */
+export function choice(label, name, current, choices, onPick) {
+  return html`<label>${label}
+    <select name=${name} @change=${(event) => onPick(event.target.value)}>
+      ${choices.map(([value, text]) => html`<option value=${value} ?selected=${value === current}>${text}</option>`)}
+    </select></label>`;
+}

@@ -1,7 +1,7 @@
 // The restore dialog: what the backup holds, the code to type back, then the restore's
 // progress and outcome.
 import { html, nothing } from "../../vendor/lit-html/lit-html.js";
-import { closeRestore, confirmRestore, openRestore, refreshOperation } from "../actions/restore.js";
+import { closeRestore, confirmRestore, openRestore } from "../actions/restore.js";
 import { bytes, count, when } from "../format.js";
 import { badge, errorBox, progressBar } from "./parts.js";
 
@@ -24,7 +24,9 @@ function confirmForm(dialog) {
   </form>`;
 }
 
-function operationView(operation) {
+function operationView(job) {
+  if (!job) return html`<p>Starting…</p>`;
+  const operation = job.item;
   return html`<div class="outcome" id="restore-outcome" data-status=${operation.status}>
     <p>${badge(operation.status)} restore <code>${operation.id}</code>
       ${operation.targetDatabase ? html`into database <code>${operation.targetDatabase}</code>` : nothing}</p>
@@ -42,20 +44,19 @@ function operationView(operation) {
             ? html`<button id="undo-restore" @click=${() => openRestore(operation.preRestoreBackupId)}>Undo: restore this snapshot…</button>`
             : nothing}</p>`
       : nothing}
-    ${operation.status === "IN_PROGRESS"
-      ? html`<button id="refresh-restore" @click=${refreshOperation}>Refresh</button>`
-      : nothing}
+    ${errorBox(job.error)}
   </div>`;
 }
 
 export function restoreDialog(state) {
   const dialog = state.restoreDialog;
   if (!dialog) return nothing;
+  const job = dialog.operationId ? state.jobs.restores.get(dialog.operationId) : null;
   return html`<div class="overlay">
     <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="restore-title" id="restore-dialog">
       <h2 id="restore-title">Restore ${dialog.backupId}</h2>
       ${dialog.backup ? summary(dialog.backup) : nothing}
-      ${dialog.operation ? operationView(dialog.operation) : dialog.backup ? confirmForm(dialog) : nothing}
+      ${dialog.operationId ? operationView(job) : dialog.backup ? confirmForm(dialog) : nothing}
       ${errorBox(dialog.error)}
       <button class="close" @click=${closeRestore}>Close</button>
     </div>

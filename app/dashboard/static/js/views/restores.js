@@ -2,9 +2,16 @@
 import { html, nothing } from "../../vendor/lit-html/lit-html.js";
 import { repeat } from "../../vendor/lit-html/directives/repeat.js";
 import { openRestore } from "../actions/restore.js";
-import { loadRestores } from "../actions/restores.js";
+import {
+  filterRestores,
+  loadRestores,
+  newerRestores,
+  olderRestores,
+} from "../actions/restores.js";
 import { count, elapsed, seconds, when, who } from "../format.js";
-import { badge, errorBox } from "./parts.js";
+import { badge, choice, errorBox, pager } from "./parts.js";
+
+const STATUSES = [["", "any"], ["IN_PROGRESS", "in progress"], ["COMPLETED", "completed"], ["FAILED", "failed"]];
 
 function records(operation) {
   const entries = Object.entries(operation.recordsCount || {});
@@ -32,6 +39,9 @@ export function restoresView(state) {
   return html`<section class="restores">
     <div class="toolbar">
       <h2>Restore history</h2>
+      <form class="filters" id="restore-filters" @submit=${(event) => event.preventDefault()}>
+        ${choice("Status", "status", list.filters.status, STATUSES, filterRestores)}
+      </form>
       <button @click=${loadRestores} ?disabled=${list.loading}>Refresh</button>
     </div>
     ${errorBox(list.error)}
@@ -40,6 +50,7 @@ export function restoresView(state) {
         <th>Duration</th><th>By</th><th>Pre-restore snapshot</th></tr></thead>
       <tbody>${repeat(list.items, (operation) => operation.id, row)}</tbody>
     </table>
-    ${list.items.length || list.loading ? nothing : html`<p class="empty">No restores yet.</p>`}
+    ${list.items.length || list.loading ? nothing : html`<p class="empty">No restores.</p>`}
+    ${pager(list, { newer: newerRestores, older: olderRestores })}
   </section>`;
 }
