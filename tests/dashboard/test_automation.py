@@ -20,9 +20,9 @@ async def test_a_retention_dry_run_lists_what_would_go_and_why_the_rest_stays(
     new = await add_backup(automation, now - timedelta(days=1), metadata=metadata)
 
     dashboard.open(f"#token={admin_token}")
-    dashboard.find("[data-tab=retention]").click()
+    dashboard.click("[data-tab=retention]")
     dashboard.find("#retention-form option")
-    dashboard.find("#retention-form button[type=submit]").click()
+    dashboard.click("#retention-form button[type=submit]")
     report = dashboard.wait_for_text("#retention-report", "would be deleted")
     assert "Schedule keep-one: 1 would be deleted" in report, report
     lines = {line.split()[0]: line for line in report.splitlines() if line.startswith("bk_")}
@@ -37,18 +37,18 @@ def test_a_webhook_is_added_with_its_secret_shown_once_then_paused(
     dashboard: Dashboard, admin_token: str, automation: PipelineContext
 ) -> None:
     dashboard.open(f"#token={admin_token}")
-    dashboard.find("[data-tab=webhooks]").click()
+    dashboard.click("[data-tab=webhooks]")
     dashboard.find("#webhook-form [name=url]").send_keys("ftp://example.invalid/hook")
-    dashboard.find("#webhook-form button[type=submit]").click()
+    dashboard.click("#webhook-form button[type=submit]")
     dashboard.wait_for_text("#webhook-form .error", "BAD_USER_INPUT")
 
     url = dashboard.find("#webhook-form [name=url]")
     url.clear()
     url.send_keys("http://127.0.0.1:9/hooks/lifeboat")
-    dashboard.find("#webhook-form [value='backup.failed']").click()
-    dashboard.find("#webhook-form button[type=submit]").click()
+    dashboard.click("#webhook-form [value='backup.failed']")
+    dashboard.click("#webhook-form button[type=submit]")
     secret = dashboard.wait_for_text("#webhook-form .secret", "shown only now")
     assert len(dashboard.text("#webhook-form .secret code")) >= 16, secret
     dashboard.wait_for_text("#webhooks-table", "backup.failed")
-    dashboard.find("#webhooks-table td.actions button").click()  # Pause
+    dashboard.click("#webhooks-table td.actions button")  # Pause
     dashboard.wait_for_text("#webhooks-table", "paused")

@@ -37,13 +37,13 @@ async def test_create_a_backup_watch_it_live_then_restore_it_by_typing_the_code(
     await target.execute("ANALYZE")
     dashboard.open()
     dashboard.find("#token-input").send_keys(admin_token)
-    dashboard.find(".token button[type=submit]").click()
+    dashboard.click(".token button[type=submit]")
 
-    dashboard.find("#create-backup input[value=PARTIAL]").click()
-    dashboard.find("#table-picker input[value='public.recipes']").click()
+    dashboard.click("#create-backup input[value=PARTIAL]")
+    dashboard.click("#table-picker input[value='public.recipes']")
     assert "public.users" in dashboard.text("#table-picker")
     dashboard.find("#create-backup [name=description]").send_keys("before the import")
-    dashboard.find("#create-backup button[type=submit]").click()
+    dashboard.click("#create-backup button[type=submit]")
     backup_id = dashboard.find("#created-backup code").text
     job = JOB.format(f"backups:{backup_id}")
 
@@ -60,19 +60,19 @@ async def test_create_a_backup_watch_it_live_then_restore_it_by_typing_the_code(
     assert "before the import" in dashboard.text(row)
 
     await target.execute("DELETE FROM recipes WHERE id > 100")
-    dashboard.find(f"{row} button.restore").click()
+    dashboard.click(f"{row} button.restore")
     dashboard.wait_for_text("#restore-dialog", "public.recipes")
     code = dashboard.wait(lambda: dashboard.text("#confirmation-code").strip("…"), "the code")
 
     dashboard.find("#restore-confirm input").send_keys("WRONG-CODE")
-    dashboard.find("#restore-confirm button[type=submit]").click()
+    dashboard.click("#restore-confirm button[type=submit]")
     dashboard.wait_for_text("#restore-dialog .error", "UNAUTHORIZED")
     assert await target.fetchval("SELECT count(*) FROM recipes") == 100
 
     field = dashboard.find("#restore-confirm input")
     field.clear()
     field.send_keys(code)
-    dashboard.find("#restore-confirm button[type=submit]").click()
+    dashboard.click("#restore-confirm button[type=submit]")
     outcome = "#restore-outcome"
     dashboard.wait(
         lambda: (
@@ -91,12 +91,12 @@ async def test_create_a_backup_watch_it_live_then_restore_it_by_typing_the_code(
     assert snapshot.startswith("bk_"), text
 
     # Undo: the pre-restore snapshot opens in the same dialog, with its own code.
-    dashboard.find("#undo-restore").click()
+    dashboard.click("#undo-restore")
     dashboard.wait_for_text("#restore-title", snapshot)
     dashboard.wait(lambda: dashboard.text("#confirmation-code").strip("…"), "the snapshot's code")
-    dashboard.find("#restore-dialog button.close").click()
+    dashboard.click("#restore-dialog button.close")
 
-    dashboard.find("[data-tab=restores]").click()
+    dashboard.click("[data-tab=restores]")
     dashboard.wait_for_text("#restores-table", backup_id)
     assert snapshot in dashboard.text("#restores-table")
     assert dashboard.csp_violations() == []

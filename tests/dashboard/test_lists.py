@@ -17,9 +17,17 @@ def shown(dashboard: Dashboard) -> list[str]:
     return list(dashboard.js(script, ROWS))
 
 
-def column(dashboard: Dashboard, index: int) -> list[str]:
+def statuses(dashboard: Dashboard) -> set[str]:
+    return texts(dashboard, f"{ROWS} td:nth-child(2) .badge:first-child")
+
+
+def types(dashboard: Dashboard) -> set[str]:
+    return texts(dashboard, f"{ROWS} td:nth-child(3)")
+
+
+def texts(dashboard: Dashboard, css: str) -> set[str]:
     script = "return [...document.querySelectorAll(arguments[0])].map(c => c.innerText)"
-    return list(dashboard.js(script, f"{ROWS} td:nth-child({index})"))
+    return set(dashboard.js(script, css))
 
 
 def select(dashboard: Dashboard, css: str, value: str) -> None:
@@ -49,20 +57,20 @@ async def test_backups_filter_by_status_and_type_and_page_by_cursor(
     seen = list(first)
     while dashboard.js("return !document.querySelector('.backups .pager .older').disabled"):
         before = shown(dashboard)
-        dashboard.find(".backups .pager .older").click()
+        dashboard.click(".backups .pager .older")
         dashboard.wait(lambda before=before: shown(dashboard) != before, "the older page")
         seen += shown(dashboard)
     assert len(seen) == len(set(seen)), "a backup was shown on two pages"
     assert len(seen) >= 60
-    dashboard.find(".backups .pager .newer").click()
+    dashboard.click(".backups .pager .newer")
     dashboard.wait(lambda: shown(dashboard) != seen[-len(shown(dashboard)) :], "a newer page")
 
     select(dashboard, "#backup-filters [name=status]", "FAILED")
-    dashboard.wait(lambda: set(column(dashboard, 2)) == {"failed"}, "only failed backups")
+    dashboard.wait(lambda: statuses(dashboard) == {"failed"}, "only failed backups")
     assert dashboard.text(".backups .pager span") == "page 1"
     select(dashboard, "#backup-filters [name=type]", "PARTIAL")
-    dashboard.wait(lambda: set(column(dashboard, 3)) == {"partial"}, "only partial ones")
-    assert set(column(dashboard, 2)) == {"failed"}
+    dashboard.wait(lambda: types(dashboard) == {"partial"}, "only partial ones")
+    assert statuses(dashboard) == {"failed"}
     select(dashboard, "#backup-filters [name=status]", "")
     select(dashboard, "#backup-filters [name=type]", "")
     dashboard.wait(lambda: shown(dashboard) == first, "the unfiltered first page")
@@ -84,6 +92,6 @@ async def test_deleted_backups_show_only_when_asked(
     dashboard.open(f"#token={admin_token}")
     dashboard.wait(lambda: shown(dashboard), "the first page")
     assert tombstone not in shown(dashboard)
-    dashboard.find("#backup-filters [name=includeDeleted]").click()
+    dashboard.click("#backup-filters [name=includeDeleted]")
     dashboard.wait(lambda: tombstone in shown(dashboard), "the tombstone")
     assert "deleted" in dashboard.text(f"#backups-table tr[data-backup-id='{tombstone}']")

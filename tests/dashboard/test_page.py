@@ -14,7 +14,7 @@ def test_the_page_renders_with_no_csp_violation_and_no_outside_request(
     dashboard.find("#backups-table")
     dashboard.find("#create-backup")
     for tab in ("restores", "schedules", "retention", "webhooks", "backups"):
-        dashboard.find(f"[data-tab={tab}]").click()
+        dashboard.click(f"[data-tab={tab}]")
         dashboard.find(f"section.{tab}")
     assert dashboard.csp_violations() == []
     assert dashboard.console_errors() == []
@@ -56,7 +56,7 @@ async def test_a_refusal_by_role_is_shown_with_the_role_it_needs(dashboard: Dash
     _, token = await make_admin(role="viewer")
     dashboard.open(f"#token={token}")
     dashboard.wait_for_text("#me", "(viewer")
-    dashboard.find("#create-backup button[type=submit]").click()
+    dashboard.click("#create-backup button[type=submit]")
     text = dashboard.wait_for_text("#create-backup .error", "FORBIDDEN")
     assert "operator" in text, text
 
@@ -66,6 +66,6 @@ def test_pasting_a_token_loads_the_data(dashboard: Dashboard, admin_token: str) 
     dashboard.wait_for_text("section.backups .error", "UNAUTHENTICATED")
     field = dashboard.find("#token-input")
     field.send_keys(admin_token)
-    dashboard.find(".token button[type=submit]").click()
+    dashboard.click(".token button[type=submit]")
     dashboard.wait(lambda: not dashboard.text("section.backups .error"), "the error to go")
     assert dashboard.js("return localStorage.getItem('lifeboat.token')") == admin_token

@@ -18,33 +18,33 @@ def test_a_schedule_is_created_refused_for_a_bad_cron_disabled_and_edited(
     dashboard: Dashboard, admin_token: str, automation: PipelineContext
 ) -> None:
     dashboard.open(f"#token={admin_token}")
-    dashboard.find("[data-tab=schedules]").click()
-    dashboard.find("section.schedules .toolbar button").click()
+    dashboard.click("[data-tab=schedules]")
+    dashboard.click("section.schedules .toolbar button")
     fill(dashboard, "name", "nightly-ui")
     fill(dashboard, "cron", "61 * * * *")
-    dashboard.find("#schedule-form button[type=submit]").click()
+    dashboard.click("#schedule-form button[type=submit]")
     error = dashboard.wait_for_text("#schedule-form .error", "BAD_USER_INPUT")
     assert "61" in error or "cron" in error.lower(), error
     assert row_text(dashboard, "nightly-ui") == "", "a refused schedule must not be listed"
 
     fill(dashboard, "cron", "30 3 * * *")
-    dashboard.find("#schedule-form button[type=submit]").click()
+    dashboard.click("#schedule-form button[type=submit]")
     dashboard.wait(lambda: row_text(dashboard, "nightly-ui"), "the new schedule's row")
     assert "30 3 * * *" in row_text(dashboard, "nightly-ui")
     assert "enabled" in row_text(dashboard, "nightly-ui")
     assert "03:30:00" in row_text(dashboard, "nightly-ui")  # its next run, in UTC here
 
     row = "#schedules-table tr[data-schedule='nightly-ui']"
-    dashboard.find(f"{row} td.actions button").click()  # Disable
+    dashboard.click(f"{row} td.actions button")  # Disable
     dashboard.wait(lambda: "disabled" in row_text(dashboard, "nightly-ui"), "disabled")
 
-    dashboard.find(f"{row} td.actions button:nth-child(2)").click()  # Edit
+    dashboard.click(f"{row} td.actions button:nth-child(2)")  # Edit
     fill(dashboard, "cron", "every day")
-    dashboard.find("#schedule-form button[type=submit]").click()
+    dashboard.click("#schedule-form button[type=submit]")
     dashboard.wait_for_text("#schedule-form .error", "BAD_USER_INPUT")
     fill(dashboard, "cron", "15 4 * * *")
-    dashboard.find("#schedule-form [name=enabled]").click()  # enable it again
-    dashboard.find("#schedule-form button[type=submit]").click()
+    dashboard.click("#schedule-form [name=enabled]")  # enable it again
+    dashboard.click("#schedule-form button[type=submit]")
     dashboard.wait(lambda: "04:15:00" in row_text(dashboard, "nightly-ui"), "the new next run")
     assert "enabled" in row_text(dashboard, "nightly-ui")
     assert dashboard.csp_violations() == []

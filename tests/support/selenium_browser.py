@@ -56,6 +56,11 @@ class Dashboard:
     def find(self, css: str) -> WebElement:
         return self.wait(lambda: self._first(css), f"an element {css!r}")
 
+    def click(self, css: str) -> None:
+        """Click the element once it exists. Dispatched by the page itself: a panel appearing
+        above it (a running job found on load) must not move it from under the pointer."""
+        self.driver.execute_script("arguments[0].click()", self.find(css))
+
     def _first(self, css: str) -> WebElement | None:
         found = self.driver.find_elements("css selector", css)
         return found[0] if found else None
