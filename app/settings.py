@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     reap_interval_seconds: float = 10.0
     # A backup no worker has started after this long is failed (its message was lost).
     queued_give_up_seconds: int = 6 * 3600
+    # Connections that load a database a restore creates (targetDatabase, drills), as
+    # pg_restore -j: tables and indexes in parallel. One transaction cannot use more than one.
+    restore_jobs: int = 2
     # Automated backups: how often `lifeboat scheduler` wakes up to fire due schedules.
     scheduler_tick_seconds: float = 15.0
     # Each health or readiness check gives up after this long.

@@ -33,6 +33,18 @@ async def set_pre_restore_backup(sessions: Sessions, restore_id: uuid.UUID, back
     await _update(sessions, restore_id, pre_restore_backup_id=backup_id, heartbeat_at=func.now())
 
 
+async def mark_created_database(sessions: Sessions, restore_id: uuid.UUID) -> None:
+    """Record, before CREATE DATABASE, that this restore creates its database (so whoever
+    settles it after a failure drops it)."""
+    await _update(sessions, restore_id, created_database=True, heartbeat_at=func.now())
+
+
+async def set_warnings(sessions: Sessions, restore_id: uuid.UUID, warnings: list[str]) -> None:
+    """Record what the restore could not do as archived (before its COMMIT: a failure after it
+    leaves them on a failed operation, where they do no harm)."""
+    await _update(sessions, restore_id, warnings=warnings, heartbeat_at=func.now())
+
+
 async def complete(
     sessions: Sessions,
     restore_id: uuid.UUID,
@@ -40,9 +52,12 @@ async def complete(
     tables_restored: list[str],
     records_count: dict[str, int],
     progress: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
 ) -> bool:
     """Mark completed; False when it was no longer `in_progress`."""
     values: dict[str, Any] = {"progress": progress} if progress is not None else {}
+    if warnings is not None:
+        values["warnings"] = warnings
     return await _try_update(
         sessions,
         restore_id,

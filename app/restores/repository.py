@@ -87,6 +87,10 @@ async def lock_backup(session: AsyncSession, backup_id: str) -> SystemBackup | N
     )
 
 
+async def get_backup(session: AsyncSession, backup_id: str) -> SystemBackup | None:
+    return await session.scalar(select(SystemBackup).where(SystemBackup.backup_id == backup_id))
+
+
 async def update_running(session: AsyncSession, restore_id: uuid.UUID, **values: Any) -> bool:
     """Update a restore only while it is `in_progress`; False if it is not."""
     result = await session.execute(

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db.models import AdminUser, RestoreOperation, SystemBackup
 from app.db.paging import decode_cursor
 from app.errors import BadUserInput, Conflict, NotFound, PreconditionFailed, WrongConfirmationCode
-from app.pipelines.restore.validate import plan_restore, read_manifest
-from app.restores import repository
+from app.pipelines.restore.options import RestoreOptions, check_options
+from app.pipelines.restore.validate import read_manifest, refusal
+from app.restores import planning, repository
 from app.restores.confirmation import code_matches
-from app.restores.targets import configured_target
+from app.restores.targets import restore_target
 from app.settings import Settings
 from app.storage.client import ObjectStore
 
@@ -38,15 +39,20 @@ async def request_restore(
     admin: AdminUser,
     backup_id: str,
     confirmation_code: str,
+    options: RestoreOptions | None = None,
 ) -> Restore:
     """Record a new `in_progress` restore; the caller commits, then enqueues it.
 
-    Checked in this order, each leaving nothing changed: the backup exists (NOT_FOUND), the
-    code is its code (UNAUTHORIZED), it is completed and its archive present (PRECONDITION_
-    FAILED), no restore runs on that database (CONFLICT), the archive fits the target and the
-    target role may restore it (PRECONDITION_FAILED). The INSERT decides CONFLICT race-free:
-    a unique index admits one `in_progress` row per database.
+    Checked in this order, each leaving nothing changed: targetDatabase is a name that may be
+    used (BAD_USER_INPUT), the backup exists (NOT_FOUND), the code is its code
+    (UNAUTHORIZED), the options fit the backup (BAD_USER_INPUT), it is completed and its
+    archive present (PRECONDITION_FAILED), no restore runs on that database (CONFLICT), the
+    archive fits the database and the role may restore it (PRECONDITION_FAILED). The INSERT
+    decides CONFLICT race-free: a unique index admits one `in_progress` row per database.
+    `target` is a connection to the configured target.
     """
+    options = options or RestoreOptions()
+    into = restore_target(settings, options.target_database)
     backup = await repository.lock_backup(session, backup_id)
     if backup is None:
         raise NotFound(f"no backup {backup_id!r}")
@@ -59,26 +65,77 @@ async def request_restore(
             admin.email,
         )
         raise WrongConfirmationCode("wrong confirmation code for this backup")
-    if backup.status != "completed" or backup.deleted_at is not None:
-        state = "deleted by retention" if backup.deleted_at else backup.status
-        raise PreconditionFailed(
-            f"invalid backup for restoration: backup {backup.backup_id} is {state}"
-        )
-    into = configured_target(settings)
+    check_options(options, backup.backup_type)
+    refused = not_restorable(backup)
+    if refused:
+        raise PreconditionFailed(refused)
     if await repository.running_id(session, into.key) is not None:
         raise Conflict(running_message(into.name))
     # The same checks as the worker's validate step, so most problems show up right here.
     manifest = await asyncio.to_thread(read_manifest, archives, backup, settings.keyring)
-    await plan_restore(target, manifest)
+    plan = await planning.assess(target, into, settings, archives, manifest, options)
+    if plan.problems:
+        raise PreconditionFailed(refusal(manifest, plan.problems))
+    requested = None if options.tables is None else plan.table_names
     try:
         async with session.begin_nested():
-            row = await repository.insert(session, backup.backup_id, admin.id, into.key)
+            row = await repository.insert(
+                session,
+                backup.backup_id,
+                admin.id,
+                into.key,
+                target_database=options.target_database,
+                schema_mode=options.schema,
+                tables_requested=requested,
+            )
     except IntegrityError as error:
         if repository.ONE_RUNNING_INDEX in str(error.orig):
             raise Conflict(running_message(into.name)) from None
         raise
     logger.info("restore %s of backup %s requested by %s", row.id, backup.backup_id, admin.email)
     return row, backup
+
+
+def not_restorable(backup: SystemBackup) -> str | None:
+    """Why this backup cannot be restored at all, or None."""
+    if backup.status != "completed" or backup.deleted_at is not None:
+        state = "deleted by retention" if backup.deleted_at else backup.status
+        return f"invalid backup for restoration: backup {backup.backup_id} is {state}"
+    return None
+
+
+async def plan_report(
+    session: AsyncSession,
+    target: asyncpg.Connection,
+    archives: ObjectStore,
+    settings: Settings,
+    backup_id: str,
+    options: RestoreOptions,
+) -> planning.PlanReport:
+    """What request_restore with these arguments would do, changing nothing.
+
+    BAD_USER_INPUT and NOT_FOUND are errors, as there; whatever would make request_restore
+    answer PRECONDITION_FAILED or CONFLICT is the report's `refusal` instead.
+    """
+    into = restore_target(settings, options.target_database)
+    backup = await repository.get_backup(session, backup_id)
+    if backup is None:
+        raise NotFound(f"no backup {backup_id!r}")
+    check_options(options, backup.backup_type)
+    refused = not_restorable(backup)
+    if refused:
+        return planning.PlanReport(refusal=refused)
+    try:
+        manifest = await asyncio.to_thread(read_manifest, archives, backup, settings.keyring)
+        plan = await planning.assess(target, into, settings, archives, manifest, options)
+    except PreconditionFailed as error:
+        return planning.PlanReport(refusal=error.message)
+    report = await planning.report(target, into, plan, backup)
+    if plan.problems:
+        report.refusal = refusal(manifest, plan.problems)
+    elif await repository.running_id(session, into.key) is not None:
+        report.refusal = running_message(into.name)
+    return report
 
 
 async def list_restores(

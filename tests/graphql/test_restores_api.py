@@ -133,13 +133,18 @@ async def test_unknown_and_unfinished_backups_are_refused(
 async def test_an_archive_the_target_cannot_take_is_refused_before_anything_is_queued(
     gql: GraphQLClient, meals_backup: str, target: asyncpg.Connection, settings: Settings
 ) -> None:
-    await target.execute("ALTER TABLE meals ADD COLUMN added text")
+    # A column the backup lacks, which no restored row could fill.
+    await target.execute(
+        "ALTER TABLE meals ADD COLUMN added text NOT NULL DEFAULT 'x';"
+        "ALTER TABLE meals ALTER COLUMN added DROP DEFAULT"
+    )
     rows, queued = await restore_rows(settings), queued_restores(settings)
 
     body = await restore(gql, meals_backup, code_for_settings(settings, meals_backup))
 
     assert error_code(body) == "PRECONDITION_FAILED"
-    assert "not in the backup: added (text)" in body["errors"][0]["message"]
+    message = body["errors"][0]["message"]
+    assert "column added of public.meals is NOT NULL without a default" in message
     assert (await restore_rows(settings), queued_restores(settings)) == (rows, queued)
 
 

@@ -1,6 +1,8 @@
 """Helpers of the restore tests: completed backups, requested restores, whole-database state."""
 
+import asyncio
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +17,7 @@ from app.db.engine import transaction
 from app.db.models import AdminUser, RestoreOperation
 from app.pipelines.context import PipelineContext
 from app.pipelines.export.pipeline import run_export
+from app.pipelines.restore.options import RestoreOptions
 from app.restores import repository, service
 from app.restores.confirmation import confirmation_code
 from app.tables.catalog import backup_scope, list_tables
@@ -58,7 +61,9 @@ async def clear_running_restores(database_url: str) -> None:
         await conn.close()
 
 
-async def request_restore(ctx: PipelineContext, backup_id: str) -> str:
+async def request_restore(
+    ctx: PipelineContext, backup_id: str, options: RestoreOptions | None = None
+) -> str:
     """A committed `in_progress` restore, recorded exactly as the restoreBackup mutation does."""
     await clear_running_restores(ctx.settings.database_url)
     admin = await restorer(ctx)
@@ -74,6 +79,7 @@ async def request_restore(ctx: PipelineContext, backup_id: str) -> str:
                 admin,
                 backup_id,
                 code_for(ctx, backup_id),
+                options,
             )
     finally:
         await conn.close()
@@ -182,3 +188,20 @@ async def give_tables_to(target: asyncpg.Connection, role: str) -> None:
         " WHERE nspname NOT LIKE 'pg\\_%' AND nspname NOT IN ('information_schema', 'lifeboat')"
     ):
         await target.execute(f"GRANT USAGE ON SCHEMA {row['name']} TO {role}")
+
+
+async def schema_dump(url: str) -> str:
+    """`pg_dump --schema-only` of the database, without Lifeboat's own schema: two databases
+    (or one at two moments) with the same text have the same definitions, owners and grants."""
+    process = await asyncio.create_subprocess_exec(
+        "pg_dump",
+        "--schema-only",
+        "--exclude-schema=lifeboat",
+        f"--dbname={url}",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    # psql's \restrict lines carry a random key, different on every run.
+    return re.sub(r"(?m)^\\(un)?restrict .*$", "", out.decode())

@@ -27,6 +27,7 @@ class RestoreMutations:
                 admin,
                 input.backup_id,
                 input.confirmation_code,
+                input.options(),
             )
         # Only now is the row committed, so the worker is sure to find it.
         state.jobs.restore_backup(str(row.id))

@@ -4,7 +4,12 @@ import strawberry
 
 from app.db.engine import reading
 from app.graphql.context import Context
-from app.graphql.restores.types import RestoreOperation, RestoreStatus
+from app.graphql.restores.types import (
+    RestoreBackupInput,
+    RestoreOperation,
+    RestorePlan,
+    RestoreStatus,
+)
 from app.restores import service
 
 
@@ -40,3 +45,17 @@ class RestoreQueries:
         async with reading(info.context.state.sessions) as session:
             found = await service.get_restore(session, str(id))
         return RestoreOperation.from_row(*found) if found else None
+
+    @strawberry.field(
+        description="What restoreBackup with this input would do, changing nothing (the "
+        "confirmation code is not checked): `refusal` says why it would be refused."
+    )
+    async def restore_plan(
+        self, info: strawberry.Info[Context, None], input: RestoreBackupInput
+    ) -> RestorePlan:
+        state = info.context.state
+        async with state.target_pool.acquire() as target, state.sessions() as session:
+            report = await service.plan_report(
+                session, target, state.archives, state.settings, input.backup_id, input.options()
+            )
+        return RestorePlan.from_report(report)

@@ -15,6 +15,9 @@ from app.graphql.admins.types import AdminUser
 from app.graphql.backups.types import Backup
 from app.graphql.context import Context
 from app.graphql.progress import JobProgress
+from app.graphql.scalars import BigInt
+from app.pipelines.restore.options import RestoreOptions
+from app.restores.planning import PlanReport
 
 
 @strawberry.enum
@@ -105,3 +108,78 @@ class RestoreOperation:
 class RestoreBackupInput:
     backup_id: str
     confirmation_code: str
+    schema: RestoreSchema = strawberry.field(
+        default=RestoreSchema.CURRENT,
+        description="CURRENT: rows into today's definitions; BACKUP (FULL or SCHEDULED backups, "
+        "without `tables`): rewind the schema too.",
+    )
+    target_database: str | None = strawberry.field(
+        default=None,
+        description="Another database on the target's server, new or empty; null restores the "
+        "configured target.",
+    )
+    tables: list[str] | None = strawberry.field(
+        default=None,
+        description="Only these tables of the backup (any backup type); null restores all it "
+        "holds. Uploads are restored only when null.",
+    )
+
+    def options(self) -> RestoreOptions:
+        tables = tuple(self.tables) if self.tables is not None else None
+        # strawberry.enum_value leaves the member's value the plain string at run time.
+        return RestoreOptions(cast(str, self.schema.value), tables, self.target_database)
+
+
+@strawberry.type
+class PlannedTable:
+    name: str
+    rows_now: BigInt = strawberry.field(description="Rows it holds now.")
+    rows_in_backup: BigInt
+
+
+@strawberry.type(description="What restoreBackup with the same input would do; nothing changes.")
+class RestorePlan:
+    tables_replaced: list[PlannedTable] = strawberry.field(
+        description="Tables there now whose rows (under BACKUP: definition too) are replaced."
+    )
+    tables_created: list[str] = strawberry.field(
+        description="Tables the database does not have now, created from the archive."
+    )
+    columns_added: list[str] = strawberry.field(
+        description="Columns of replaced tables that the backup lacks (schema.table.column): "
+        "CURRENT fills them with their defaults, BACKUP drops them."
+    )
+    columns_lost: list[str] = strawberry.field(
+        description="Columns the backup holds that the tables no longer have: CURRENT refuses, "
+        "BACKUP brings them back."
+    )
+    objects_dropped: list[str] = strawberry.field(
+        description="Objects BACKUP drops for good: created since the backup."
+    )
+    uploads_replaced: bool
+    pre_restore_snapshot: bool
+    warnings: list[str]
+    refusal: str | None = strawberry.field(
+        description="Why restoreBackup would be refused now, or null."
+    )
+
+    @classmethod
+    def from_report(cls, report: PlanReport) -> "RestorePlan":
+        return cls(
+            tables_replaced=[
+                PlannedTable(
+                    name=row.name,
+                    rows_now=BigInt(row.rows_now),
+                    rows_in_backup=BigInt(row.rows_in_backup),
+                )
+                for row in report.tables_replaced
+            ],
+            tables_created=report.tables_created,
+            columns_added=report.columns_added,
+            columns_lost=report.columns_lost,
+            objects_dropped=report.objects_dropped,
+            uploads_replaced=report.uploads_replaced,
+            pre_restore_snapshot=report.pre_restore_snapshot,
+            warnings=report.warnings,
+            refusal=report.refusal,
+        )

@@ -27,6 +27,10 @@ class TableRestoreError(Exception):
         self.cause = cause
 
 
+class ValueNotConverted(Exception):
+    """An archived value that today's column does not take; names table, column and value."""
+
+
 class BrokenReferences(Exception):
     """A foreign key touching the restored tables does not hold for the restored rows."""
 
@@ -53,7 +57,7 @@ def describe_failure(error: BaseException, step: str, settings: Settings, role: 
     if isinstance(error, PreconditionFailed):
         said = "Nothing was" in error.message
         return error.message if said else f"{error.message}. {UNCHANGED}"
-    if isinstance(error, BrokenReferences | SnapshotFailed | StateMismatch):
+    if isinstance(error, BrokenReferences | SnapshotFailed | StateMismatch | ValueNotConverted):
         return f"{error} {UNCHANGED}"
     if isinstance(error, asyncpg.InsufficientPrivilegeError):
         return (

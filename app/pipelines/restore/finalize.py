@@ -9,11 +9,11 @@ triggers, keys, indexes) reads back as it was before the restore.
 
 import asyncpg
 
-from app.archive.manifest import SequenceEntry
+from app.archive.manifest import SequenceEntry, TableEntry
 from app.pipelines.restore import catalog
 from app.pipelines.restore.errors import BrokenReferences, StateMismatch
+from app.pipelines.restore.plan import RestorePlan
 from app.pipelines.restore.prepare import TargetState, read_state
-from app.pipelines.restore.validate import RestorePlan
 from app.tables.names import QualifiedName, quote_identifier, quoted_table
 
 _TRIGGER_STATES = {
@@ -89,12 +89,8 @@ async def verify(
     COPY's count is the table's row count: the table was emptied in this transaction under an
     ACCESS EXCLUSIVE lock, and COPY fires no rules and (here) no triggers that could drop rows.
     """
-    for table in plan.tables:
-        if loaded.get(table.entry.name) != table.entry.rows:
-            raise StateMismatch(
-                f"{table.entry.name} received {loaded.get(table.entry.name)} rows but the "
-                f"manifest says {table.entry.rows}: the archive does not match its manifest."
-            )
+    for entry in [table.entry for table in plan.tables] + plan.created:
+        check_rows(entry, loaded.get(entry.name))
     # Deferred constraint checks run now, where a failure is an error we can explain.
     await conn.execute("SET CONSTRAINTS ALL IMMEDIATE")
     after = await read_state(conn, plan)
@@ -103,6 +99,14 @@ async def verify(
         raise StateMismatch(
             "after the load, the restored tables' row-level security, triggers, keys or indexes "
             f"did not read back as they were before ({changed}); the restore was rolled back."
+        )
+
+
+def check_rows(entry: TableEntry, loaded: int | None) -> None:
+    if loaded != entry.rows:
+        raise StateMismatch(
+            f"{entry.name} received {loaded} rows but the manifest says {entry.rows}: the "
+            "archive does not match its manifest."
         )
 
 

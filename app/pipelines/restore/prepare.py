@@ -12,7 +12,7 @@ import asyncpg
 from app.archive.manifest import Manifest
 from app.pipelines.restore import catalog
 from app.pipelines.restore import indexes as restore_indexes
-from app.pipelines.restore.validate import RestorePlan
+from app.pipelines.restore.plan import RestorePlan
 from app.tables.names import quote_identifier, quoted_table
 
 
@@ -39,8 +39,9 @@ async def apply_session_settings(conn: asyncpg.Connection, manifest: Manifest) -
 
 
 async def lock_tables(conn: asyncpg.Connection, plan: RestorePlan, mode: str) -> None:
-    if plan.tables:
-        names = ", ".join(quoted_table(table.info.qualified) for table in plan.tables)
+    """Lock the tables there now that the restore replaces (rows, or under BACKUP, all)."""
+    if plan.replaced:
+        names = ", ".join(quoted_table(info.qualified) for _, info in plan.replaced)
         await conn.execute(f"LOCK TABLE {names} IN {mode} MODE")
 
 
@@ -57,7 +58,9 @@ async def read_state(conn: asyncpg.Connection, plan: RestorePlan) -> TargetState
 
 async def prepare(conn: asyncpg.Connection, plan: RestorePlan) -> TargetState:
     """Lock, record the state, suspend RLS, user triggers, foreign keys and indexes, empty."""
-    await lock_tables(conn, plan, "ACCESS EXCLUSIVE")
+    if plan.tables:
+        names = ", ".join(quoted_table(table.info.qualified) for table in plan.tables)
+        await conn.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
     state = await read_state(conn, plan)
     # Dropped, not deferred: TRUNCATE refuses tables that others reference whatever the
     # deferral, and re-creating each key after the load validates every row at once.

@@ -10,7 +10,9 @@ way its owner may, inside the restore's transaction, and puts it back as it was:
 - TRUNCATE, COPY, and ALTER SEQUENCE … RESTART + setval (transactional, unlike a bare setval).
 The pre-restore snapshot reads the tables with row_security off: a table that FORCEs row-level
 security needs BYPASSRLS (or a superuser). The restore's marker table needs CREATE on the
-database once (see marker.py).
+database once (see marker.py). Materialized views that read restored tables are refreshed:
+the role must own them. What a restore creates from the archived schema needs more (CREATE on
+schemas, and for schema: BACKUP ownership of the dropped ones): schema/work.py checks that.
 """
 
 from typing import TYPE_CHECKING
@@ -19,9 +21,10 @@ import asyncpg
 
 from app.pipelines.restore import catalog
 from app.pipelines.restore.marker import marker_problem
+from app.pipelines.restore.matviews import to_refresh
 
 if TYPE_CHECKING:
-    from app.pipelines.restore.validate import RestorePlan
+    from app.pipelines.restore.plan import RestorePlan
 
 
 async def privilege_problems(conn: asyncpg.Connection, plan: "RestorePlan") -> list[str]:
@@ -65,6 +68,13 @@ async def privilege_problems(conn: asyncpg.Connection, plan: "RestorePlan") -> l
             problems.append(
                 f"role {who} does not own sequence {found.name} (owner {found.owner}), so it "
                 f"cannot set its value. Fix: ALTER SEQUENCE {found.name} OWNER TO {who}"
+            )
+    for view in await to_refresh(conn, [rel.oid for rel in plan.relations]):
+        if not view.may_refresh:
+            problems.append(
+                f"role {who} does not own materialized view {view.name} (owner {view.owner}), "
+                "which reads restored tables and must be refreshed. Fix: ALTER MATERIALIZED "
+                f"VIEW {view.name} OWNER TO {who}, or connect as a superuser"
             )
     marker = await marker_problem(conn, who)
     if marker:

@@ -2,10 +2,11 @@
 
 A started restore whose lease (app/db/leases.py) nobody holds lost its worker; one no worker
 started within settings.stale_after_seconds of its request is abandoned (a restore must not run
-long after it was asked for). Its fate is then decided from the target itself: once the dead
+long after it was asked for). Its fate is then decided from the database itself: once the dead
 worker's connection is gone there too (its backend lets go of the restore's advisory lock),
-the marker table says whether the restore committed (completed) or not (failed, database
-unchanged). A live worker holds the lease, so its restore is left alone however slow.
+the marker table in the database it wrote says whether the restore committed (completed) or
+not (failed, database unchanged; a database it was creating is dropped). A live worker holds
+the lease, so its restore is left alone however slow.
 """
 
 import logging
@@ -17,9 +18,9 @@ from app.db import leases, locks
 from app.db.engine import transaction
 from app.db.models import RestoreOperation
 from app.pipelines.context import PipelineContext
-from app.pipelines.restore import marker
+from app.pipelines.restore.connections import connect, restore_lock
 from app.pipelines.restore.errors import UNCHANGED, WORKER_DIED
-from app.pipelines.restore.pipeline import connect, restore_lock
+from app.pipelines.restore.settle import drop_unfinished, find_applied, target_of
 from app.restores import lifecycle, repository
 
 logger = logging.getLogger("lifeboat.restore")
@@ -55,7 +56,7 @@ async def reap_stale_restores(ctx: PipelineContext, *, now: datetime | None = No
 
 
 async def _settle_on_target(ctx: PipelineContext, row: RestoreOperation) -> bool:
-    conn = await connect(ctx.settings)
+    conn = await connect(ctx.settings.target_database_url)
     try:
         if not await locks.try_lock(conn, restore_lock(row.id)):
             return False  # the dead worker's backend has not let go yet: next time
@@ -68,7 +69,7 @@ async def _settle_on_target(ctx: PipelineContext, row: RestoreOperation) -> bool
 
 
 async def _settle(ctx: PipelineContext, conn: asyncpg.Connection, row: RestoreOperation) -> bool:
-    applied = await marker.find(conn, row.id)
+    applied = await find_applied(ctx, conn, target_of(ctx, row), row.id)
     if applied is not None and not applied.uploads_pending:
         logger.warning("restore %s had committed before its worker died: completed", row.id)
         return await lifecycle.complete(
@@ -80,7 +81,7 @@ async def _settle(ctx: PipelineContext, conn: asyncpg.Connection, row: RestoreOp
     if applied is not None:
         message = UPLOADS_INTERRUPTED
     elif row.worker_started_at is not None:
-        message = WORKER_DIED
+        message = WORKER_DIED + await drop_unfinished(conn, row)
     else:
         message = NEVER_STARTED.format(seconds=ctx.settings.stale_after_seconds)
     logger.warning("restore %s failed: %s", row.id, message)

@@ -1,13 +1,17 @@
 """Snapshot step: the current contents of what a restore replaces, as a restorable backup.
 
-A full restore (of a `full` or `scheduled` backup) is preceded by a `full` backup, uploads
-included; a partial restore by a `partial` backup of the same tables. Created by the restoring
-admin with metadata.preRestoreFor = the restore's id; restoring it undoes the restore.
+A full restore (of a `full` or `scheduled` backup, without `tables`) and every schema: BACKUP
+restore are preceded by a `full` backup (uploads and the whole schema included: restoring it
+with schema: BACKUP undoes a BACKUP restore); a restore of some tables by a `partial` backup
+of those of them that exist (none exist: no snapshot). A restore into another database takes
+none. Created by the restoring admin with metadata.preRestoreFor = the restore's id;
+restoring it undoes the restore's rows.
 The restore holds the target's exclusive advisory lock and SHARE locks on the restored tables
 (so nobody writes them between this snapshot and the load); the export reads alongside.
 """
 
 import uuid
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -17,11 +21,24 @@ from app.db.models import AdminUser, SystemBackup
 from app.pipelines.context import PipelineContext
 from app.pipelines.export.pipeline import ExportFailed, run_export
 from app.pipelines.restore.errors import SnapshotFailed
+from app.pipelines.restore.plan import RestorePlan
 from app.restores import lifecycle
 
 
-def snapshot_type(backup: SystemBackup) -> str:
-    return "partial" if backup.backup_type == "partial" else "full"
+@dataclass(frozen=True)
+class SnapshotScope:
+    kind: str  # 'full' or 'partial'
+    tables: list[str]  # for a partial snapshot: the tables there now that the restore replaces
+
+
+def snapshot_scope(plan: RestorePlan, backup: SystemBackup) -> SnapshotScope | None:
+    """What the pre-restore snapshot covers, or None when nothing there would be replaced."""
+    if plan.options.target_database is not None:
+        return None
+    if plan.rewinds or (backup.backup_type != "partial" and plan.options.tables is None):
+        return SnapshotScope("full", [])
+    replaced = plan.replaced_names
+    return SnapshotScope("partial", replaced) if replaced else None
 
 
 async def take_snapshot(
@@ -30,10 +47,10 @@ async def take_snapshot(
     restore_id: uuid.UUID,
     admin_id: uuid.UUID,
     backup: SystemBackup,
-    tables: list[str],
+    scope: SnapshotScope,
 ) -> str:
     """Record, export and complete the pre-restore backup; returns its backup id."""
-    kind = snapshot_type(backup)
+    kind, tables = scope.kind, scope.tables
     async with transaction(ctx.sessions) as session:
         admin = await session.get(AdminUser, admin_id)
         assert admin is not None  # initiated_by is a NOT NULL foreign key

@@ -1,52 +1,38 @@
-"""Validate step: the archive is whole and readable, and the target can take it unchanged.
+"""Validate step: the archive is whole and readable, and the database can take it.
 
-Everything here only reads (object storage and the target's catalog), so a restore refused
-here has changed nothing. The createBackup-like preflight of the restoreBackup mutation runs
-the same checks, so most problems surface as PRECONDITION_FAILED before a worker is involved.
-Checksums are verified while loading, inside the restore's transaction: a mismatch found
-there rolls everything back.
+Everything here only reads (object storage, the archived schema, the database's catalog), so
+a restore refused here has changed nothing. The restoreBackup mutation runs the same checks,
+so most problems surface as PRECONDITION_FAILED before a worker is involved, and the
+restorePlan query shows them as its refusal. Checksums are verified while loading, inside
+the restore's transaction: a mismatch found there rolls everything back.
 """
-
-from dataclasses import dataclass, field
 
 import asyncpg
 
-from app.archive.manifest import ColumnDef, Manifest, SequenceEntry, TableEntry
+from app.archive.manifest import Manifest
 from app.archive.sealing import open_manifest, recorded_key_id, require_encrypted
 from app.crypto.keyring import KeyRing
 from app.db.models import SystemBackup
 from app.errors import PreconditionFailed
-from app.pipelines.restore import catalog
+from app.pipelines.restore import catalog, databases
+from app.pipelines.restore.options import RestoreOptions
+from app.pipelines.restore.plan import RestorePlan, build_plan
 from app.pipelines.restore.privileges import privilege_problems
+from app.pipelines.restore.schema.dump import read_archived_schema
+from app.pipelines.restore.schema.rewind import objects_dropped, rewound_schemas
+from app.pipelines.restore.schema.work import (
+    SchemaWork,
+    choose,
+    ddl_problems,
+    role_warnings,
+    skipped_key_warnings,
+)
+from app.settings import Settings
 from app.storage import keys
 from app.storage.client import ObjectStore
-from app.tables.catalog import TableInfo, list_tables
-from app.tables.introspect import copy_columns
-from app.tables.names import QualifiedName
 
 # What Lifeboat writes (export/tables.py says why not binary); nothing else was ever tested.
 COPY_FORMATS = ("text",)
-
-
-@dataclass
-class PlannedTable:
-    entry: TableEntry
-    info: TableInfo
-
-
-@dataclass
-class RestorePlan:
-    manifest: Manifest
-    role: catalog.Role
-    tables: list[PlannedTable]
-    sequences: list[SequenceEntry]
-    # The restored tables and their partitions, parents first.
-    relations: list[catalog.Relation] = field(default_factory=list)
-    foreign_keys: list[catalog.ForeignKey] = field(default_factory=list)
-
-    @property
-    def table_names(self) -> list[str]:
-        return [table.entry.name for table in self.tables]
 
 
 def read_manifest(archives: ObjectStore, backup: SystemBackup, keyring: KeyRing) -> Manifest:
@@ -82,75 +68,101 @@ def read_manifest(archives: ObjectStore, backup: SystemBackup, keyring: KeyRing)
     return manifest
 
 
-async def plan_restore(conn: asyncpg.Connection, manifest: Manifest) -> RestorePlan:
-    """Match the archive with the target; PreconditionFailed lists everything that differs."""
-    async with conn.transaction(readonly=True):
-        # format_type() names types as the search_path shows them: the export's, to compare.
-        search_path = manifest.session_settings.get("search_path", "")
-        await conn.execute("SELECT set_config('search_path', $1, true)", search_path)
-        return await _plan(conn, manifest)
-
-
-async def _plan(conn: asyncpg.Connection, manifest: Manifest) -> RestorePlan:
-    problems: list[str] = []
-    by_name = {table.qualified: table for table in await list_tables(conn)}
-    planned: list[PlannedTable] = []
-    for entry in manifest.tables:
-        info = by_name.get(QualifiedName(entry.schema, entry.table))
-        if info is None:
-            problems.append(f"table {entry.name} no longer exists in the target database")
-            continue
-        if info.is_partition:
-            problems.append(f"{entry.name} is now a partition of {info.parent_display_name}")
-            continue
-        difference = _column_difference(entry.columns, await copy_columns(conn, info.oid))
-        if difference:
-            problems.append(f"table {entry.name} has other columns than the backup: {difference}")
-        planned.append(PlannedTable(entry, info))
-    for seq in manifest.sequences:
-        if await catalog.sequence(conn, seq.schema, seq.sequence) is None:
-            problems.append(f"sequence {seq.name} no longer exists in the target database")
-    if problems:
-        raise PreconditionFailed(_refusal(manifest, problems))
-    oids = [table.info.oid for table in planned]
-    plan = RestorePlan(
-        manifest=manifest,
-        role=await catalog.current_role(conn),
-        tables=planned,
-        sequences=list(manifest.sequences),
-        relations=await catalog.relations(conn, oids),
-    )
-    plan.foreign_keys = await catalog.foreign_keys(conn, [rel.oid for rel in plan.relations])
-    problems = await privilege_problems(conn, plan)
-    if problems:
-        raise PreconditionFailed(_refusal(manifest, problems))
+async def plan_restore(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    archives: ObjectStore,
+    manifest: Manifest,
+    options: RestoreOptions | None = None,
+    *,
+    fresh: bool = False,
+) -> RestorePlan:
+    """The plan, or PreconditionFailed listing everything that stands in its way."""
+    plan = await assess_restore(conn, settings, archives, manifest, options, fresh=fresh)
+    if plan.problems:
+        raise PreconditionFailed(refusal(manifest, plan.problems))
     return plan
 
 
-def _column_difference(archived: list[ColumnDef], present: list[ColumnDef]) -> str:
-    """What differs between the archive's columns and the table's, or '' if they match."""
-    before = {column.name: column.type for column in archived}
-    now = {column.name: column.type for column in present}
-    parts = []
-    missing = [f"{name} ({kind})" for name, kind in before.items() if name not in now]
-    if missing:
-        parts.append("missing in the database: " + ", ".join(missing))
-    extra = [f"{name} ({kind})" for name, kind in now.items() if name not in before]
-    if extra:
-        parts.append("not in the backup: " + ", ".join(extra))
-    changed = [
-        f"{name} is {now[name]} in the database but {kind} in the backup"
-        for name, kind in before.items()
-        if name in now and now[name] != kind
+async def assess_restore(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    archives: ObjectStore,
+    manifest: Manifest,
+    options: RestoreOptions | None = None,
+    *,
+    fresh: bool = False,
+) -> RestorePlan:
+    """The plan with its problems (the restore would refuse them); `conn` reads the database
+    restored into, or for `fresh` (one not created yet) only the server's roles."""
+    async with conn.transaction(readonly=True):
+        # format_type() names types as the search_path shows them: the export's, to compare;
+        # empty while matching the archived schema, as pg_dump names things then.
+        search_path = manifest.session_settings.get("search_path", "")
+        await conn.execute("SELECT set_config('search_path', $1, true)", search_path)
+        plan = await build_plan(conn, manifest, options or RestoreOptions(), fresh=fresh)
+        if fresh and not await databases.may_create_databases(conn):
+            plan.problems.append(
+                f"role {plan.role.name} may not create databases. Fix: ALTER ROLE "
+                f"{plan.role.name} CREATEDB, or restore into an existing empty database"
+            )
+        if plan.problems:
+            return plan
+        await conn.execute("SELECT set_config('search_path', '', true)")
+        await _add_schema_work(conn, settings, archives, plan, fresh=fresh)
+        if not plan.problems:
+            plan.problems += await privilege_problems(conn, plan)
+    return plan
+
+
+async def _add_schema_work(
+    conn: asyncpg.Connection,
+    settings: Settings,
+    archives: ObjectStore,
+    plan: RestorePlan,
+    *,
+    fresh: bool,
+) -> None:
+    missing_sequences = [
+        seq
+        for seq in plan.sequences
+        if fresh or await catalog.sequence(conn, seq.schema, seq.sequence) is None
     ]
-    if changed:
-        parts.append("type changed: " + ", ".join(changed))
-    return "; ".join(parts)
+    whole = plan.rewinds or plan.holds_none
+    if not (whole or plan.created or missing_sequences):
+        return
+    archived = await read_archived_schema(settings, archives, plan.manifest, _why(plan))
+    work = SchemaWork(
+        archived,
+        whole=whole,
+        rewind=rewound_schemas(archived) if plan.rewinds else [],
+        tables=[(t.schema, t.table) for t in plan.created],
+        sequences=[(s.schema, s.sequence) for s in missing_sequences],
+    )
+    selection = await choose(conn, work, fresh=fresh)
+    plan.schema = work
+    plan.problems += selection.problems
+    work.warnings = skipped_key_warnings(selection) + await role_warnings(conn, work)
+    plan.problems += await ddl_problems(conn, work, plan.role, fresh=fresh)
+    if work.rewind:
+        work.objects_dropped = await objects_dropped(conn, archived, work.rewind)
 
 
-def _refusal(manifest: Manifest, problems: list[str]) -> str:
+def _why(plan: RestorePlan) -> str:
+    """What needs the archived schema, for the refusal of an archive without one."""
+    if plan.rewinds:
+        return "schema: BACKUP"
+    if plan.options.target_database:
+        return "a targetDatabase"
+    if plan.holds_none:
+        return "a database that holds none of its tables (it would get the whole schema)"
+    names = ", ".join(table.name for table in plan.created) or "its sequences"
+    return f"tables the database no longer has ({names}), which would be created from it"
+
+
+def refusal(manifest: Manifest, problems: list[str]) -> str:
     return (
-        f"backup {manifest.backup_id} cannot be restored into the target database as it is now: "
+        f"backup {manifest.backup_id} cannot be restored into the database as it is now: "
         + "; ".join(problems)
         + ". Nothing was changed."
     )

@@ -76,7 +76,7 @@ async def test_corrupted_archive_fails_during_the_load_and_changes_nothing(
     assert await target.fetchval("SELECT to_regclass('lifeboat.applied_restores')") is None
 
 
-async def test_a_table_whose_columns_changed_is_refused_naming_the_difference(
+async def test_a_column_lost_since_the_backup_is_refused_naming_it(
     pipeline_context: PipelineContext, target: asyncpg.Connection
 ) -> None:
     ctx = pipeline_context
@@ -85,6 +85,7 @@ async def test_a_table_whose_columns_changed_is_refused_naming_the_difference(
     )
     backup_id = await completed_backup(ctx, target, "partial", ["meals"])
     restore_id = await unchecked_restore(ctx, backup_id)
+    # Only the lost column refuses: an added nullable one and a changed type would load.
     await target.execute(
         "ALTER TABLE meals DROP COLUMN title, ADD COLUMN served date, ALTER COLUMN kcal TYPE bigint"
     )
@@ -92,13 +93,11 @@ async def test_a_table_whose_columns_changed_is_refused_naming_the_difference(
 
     message = await run_and_fail(ctx, restore_id)
 
-    assert "public.meals" in message
-    assert "missing in the database: title (text)" in message
-    assert "not in the backup: served (date)" in message
-    assert "kcal is bigint in the database but integer in the backup" in message
+    assert "column title (text) of public.meals is in the backup but no longer" in message
+    assert "served" not in message and "kcal" not in message
     assert await database_state(target) == before
     assert (await restore_row(ctx, restore_id)).pre_restore_backup_id is None
-    with pytest.raises(PreconditionFailed, match="kcal is bigint"):
+    with pytest.raises(PreconditionFailed, match="column title"):
         await request_restore(ctx, backup_id)
 
 
