@@ -144,6 +144,10 @@ async def target(settings: Settings, databases: None) -> AsyncIterator[asyncpg.C
     """A connection to the target database; the test's tables are dropped afterwards."""
     conn = await asyncpg.connect(settings.target_database_url)
     yield conn
+    if conn.is_closed() or not await _answers(conn):
+        # The test dropped and re-created the target database, ending this session.
+        conn.terminate()
+        conn = await asyncpg.connect(settings.target_database_url)
     await conn.execute(
         """
         DO $$ DECLARE s text; BEGIN
@@ -156,6 +160,14 @@ async def target(settings: Settings, databases: None) -> AsyncIterator[asyncpg.C
         """
     )
     await conn.close()
+
+
+async def _answers(conn: asyncpg.Connection) -> bool:
+    try:
+        await conn.fetchval("SELECT 1")
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        return False
+    return True
 
 
 @pytest.fixture(scope="session")

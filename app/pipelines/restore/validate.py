@@ -110,7 +110,7 @@ async def assess_restore(
             return plan
         await conn.execute("SELECT set_config('search_path', '', true)")
         await _add_schema_work(conn, settings, archives, plan, fresh=fresh)
-        if not plan.problems:
+        if not plan.problems and not fresh:  # a new database's objects are all its creator's
             plan.problems += await privilege_problems(conn, plan)
     return plan
 

@@ -28,7 +28,7 @@ async def facts_for(conn: asyncpg.Connection, work: SchemaWork) -> RoleFacts:
 async def run_entry(conn: asyncpg.Connection, entry: TocEntry, facts: RoleFacts) -> list[str]:
     """Create one entry; returns its warnings (owner or grants not as archived)."""
     sql, warnings = with_roles(entry, facts)
-    if sql.strip():
+    if _has_statements(sql):
         try:
             await conn.execute(sql)
         except asyncpg.PostgresError as error:
@@ -54,3 +54,8 @@ async def before_data(conn: asyncpg.Connection, work: SchemaWork, facts: RoleFac
 async def after_data(conn: asyncpg.Connection, work: SchemaWork, facts: RoleFacts) -> list[str]:
     """What goes after the rows: indexes, constraints, triggers, policies, then grants."""
     return await run_entries(conn, work.archived.after(work.chosen), facts)
+
+
+def _has_statements(sql: str) -> bool:
+    """False for SQL that is only comments (PostgreSQL answers it with no result at all)."""
+    return any(line.strip() and not line.lstrip().startswith("--") for line in sql.splitlines())

@@ -169,14 +169,16 @@ def select_missing(
 def select_whole(graph: SchemaGraph, present: set[int]) -> Selection:
     """Every object the database lacks, with its parts: the whole schema into an empty one.
 
-    Parts whose owner pg_dump does not list (grants or a comment on schema public, which
-    every database has) go too: they say how that object differed from a fresh one.
+    Schema public is in every database, and pg_dump writes only how the archived one differs
+    from a new database's (its owner, comment, grants; no CREATE): that always applies, as
+    do parts whose owner pg_dump does not list at all.
     """
     roots = [
         entry.id
         for entry in graph.entries
         if (not graph.is_part(entry) and entry.id not in present)
         or (graph.is_part(entry) and graph.owner[entry.id] is None)
+        or (entry.kind == "SCHEMA" and entry.tag == "public")
     ]
     selection = Selection()
     _close(graph, roots, present, set(), selection, assume_present=False)
