@@ -12,6 +12,7 @@ import asyncpg
 from app.archive.manifest import Manifest
 from app.db.models import SystemBackup
 from app.db.urls import asyncpg_dsn
+from app.errors import PreconditionFailed
 from app.pipelines.restore import databases
 from app.pipelines.restore.options import RestoreOptions
 from app.pipelines.restore.plan import RestorePlan
@@ -30,21 +31,25 @@ async def assess(
     manifest: Manifest,
     options: RestoreOptions,
 ) -> RestorePlan:
-    """The plan with its problems. `target`: a connection to the configured target."""
+    """The plan with its problems. `target`: a connection to the configured target.
+
+    PreconditionFailed for a database that exists and holds something already, or when the
+    plan needs the archived schema and the archive has none."""
     if not into.other:
         return await assess_restore(target, settings, archives, manifest, options)
     if not await databases.exists(target, into.name):
         return await assess_restore(target, settings, archives, manifest, options, fresh=True)
     conn = await asyncpg.connect(asyncpg_dsn(into.url))
     try:
-        plan = await assess_restore(conn, settings, archives, manifest, options)
         if await databases.object_count(conn) > 0:
-            plan.problems.insert(
-                0, f"database {into.name} exists and is not empty; name a new or empty database"
-            )
-        return plan
+            raise PreconditionFailed(not_empty(into.name))
+        return await assess_restore(conn, settings, archives, manifest, options)
     finally:
         await conn.close()
+
+
+def not_empty(database: str) -> str:
+    return f"database {database} exists and is not empty; name a new or empty database"
 
 
 @dataclass(frozen=True)

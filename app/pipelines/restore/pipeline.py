@@ -133,7 +133,7 @@ async def _restore(
         progress.step = "validate"
         if into.other and await databases.object_count(conn) > 0:
             raise PreconditionFailed(
-                f"database {into.name} is not empty; restore into a new or empty database"
+                f"database {into.name} exists and is not empty; name a new or empty database"
             )
         manifest = await asyncio.to_thread(read_manifest, ctx.archives, backup, ctx.settings.keyring)
         plan = await plan_restore(conn, ctx.settings, ctx.archives, manifest, options)

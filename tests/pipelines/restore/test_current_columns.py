@@ -99,5 +99,5 @@ async def test_a_not_null_column_without_default_refuses_naming_it(
         "ALTER TABLE meals ALTER COLUMN chef DROP DEFAULT"
     )
 
-    with pytest.raises(PreconditionFailed, match="column chef of public.meals is NOT NULL"):
+    with pytest.raises(PreconditionFailed, match=r"column chef of public\.meals is NOT NULL"):
         await request_restore(ctx, backup_id)

@@ -20,7 +20,8 @@ async def test_missing_owner_and_grantee_are_warnings_and_the_rest_is_as_archive
         await target.execute(f"DROP ROLE IF EXISTS {role}; CREATE ROLE {role}")
     try:
         await target.execute(
-            "CREATE TABLE kept (id int); CREATE TABLE pantry (id int); INSERT INTO pantry VALUES (1);"
+            "CREATE TABLE kept (id int); CREATE TABLE pantry (id int);"
+            "INSERT INTO pantry VALUES (1);"
             f"ALTER TABLE pantry OWNER TO {gone_owner};"
             f"GRANT SELECT ON pantry TO {gone_reader}; GRANT SELECT, INSERT ON pantry TO {reader}"
         )

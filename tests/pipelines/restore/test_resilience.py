@@ -2,6 +2,7 @@
 committed restore is never applied twice."""
 
 import asyncio
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -12,10 +13,12 @@ from app.db import locks
 from app.pipelines.context import PipelineContext
 from app.pipelines.export.pipeline import run_export
 from app.pipelines.restore.errors import WORKER_DIED
+from app.pipelines.restore.options import RestoreOptions
 from app.pipelines.restore.pipeline import RestoreBusy, RestoreFailed, restore_lock, run_restore
 from app.pipelines.restore.reaper import NEVER_STARTED, UPLOADS_INTERRUPTED, reap_stale_restores
 from app.restores import lifecycle
 from app.storage.client import ObjectStore
+from tests.conftest import ADMIN_URL
 from tests.restores.scenario import SLOW_ROWS, SLOW_TABLE
 from tests.restores.support import (
     completed_backup,
@@ -190,3 +193,27 @@ async def test_uploads_a_dead_worker_left_half_put_back_are_finished_by_the_retr
     await target.execute("UPDATE lifeboat.applied_restores SET uploads_pending = true")
     assert await reap_stale_restores(ctx, now=later(ctx)) == [restore_id]
     assert (await restore_row(ctx, restore_id)).error_log == UPLOADS_INTERRUPTED
+
+
+async def test_the_reaper_drops_the_database_a_dead_worker_was_creating(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    name = f"lbtest_{os.getpid()}_reaped"
+    await target.execute("CREATE TABLE meals (id int)")
+    backup_id = await completed_backup(ctx, target)
+    restore_id = await request_restore(ctx, backup_id, RestoreOptions(target_database=name))
+    # A worker started it, recorded that it creates the database, created it, and died.
+    assert await lifecycle.claim_first_run(ctx.sessions, uuid.UUID(restore_id))
+    await lifecycle.mark_created_database(ctx.sessions, uuid.UUID(restore_id))
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        assert await reap_stale_restores(ctx, now=later(ctx)) == [restore_id]
+        assert not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await admin.close()
+    row = await restore_row(ctx, restore_id)
+    assert row.status == "failed"
+    assert row.error_log == f"{WORKER_DIED} Database {name}, which it was creating, was dropped."

@@ -1,0 +1,93 @@
+"""A worker SIGKILLed while loading a new database: the database is dropped, the restore failed."""
+
+import os
+from collections.abc import AsyncIterator, Callable
+
+import asyncpg
+import pytest
+
+from app.pipelines.context import PipelineContext
+from app.pipelines.restore.errors import WORKER_DIED
+from tests.conftest import ADMIN_URL, GraphQLClient
+from tests.restores.support import clear_running_restores, code_for, completed_backup
+from tests.support.worker import WorkerProcess, wait_for
+from tests.workers.test_restore_worker import finished
+
+RESTORE = """
+mutation ($input: RestoreBackupInput!) { restoreBackup(input: $input) { id status } }
+"""
+# A domain whose check sleeps: it runs for every row COPY loads, even into a new database
+# (a table's own NOT VALID check would only come after the rows, as pg_dump orders it).
+SLOW_DOMAIN = """
+CREATE FUNCTION public.slowly(integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_sleep(0.002); RETURN true; END $$;
+CREATE DOMAIN public.slow_int AS integer CHECK (public.slowly(VALUE));
+CREATE TABLE public.slow (id public.slow_int PRIMARY KEY, note text);
+INSERT INTO public.slow SELECT i, 'row ' || i FROM generate_series(1, 2000) AS i;
+"""
+
+
+@pytest.fixture
+async def scratch() -> AsyncIterator[str]:
+    name = f"lbtest_{os.getpid()}_killed"
+    yield name
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def database_exists(name: str) -> bool:
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await admin.close()
+
+
+async def copying_into(target: asyncpg.Connection, database: str) -> bool:
+    return bool(
+        await target.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = 'active'"
+            ' AND query LIKE \'COPY "public"."slow"%\'',
+            database,
+        )
+    )
+
+
+async def test_a_worker_killed_loading_a_new_database_leaves_no_database_behind(
+    gql: GraphQLClient,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    worker_processes: Callable[..., WorkerProcess],
+    scratch: str,
+) -> None:
+    from workers.actors.restores import restore_backup
+
+    ctx = pipeline_context
+    await target.execute(SLOW_DOMAIN)
+    backup_id = await completed_backup(ctx, target)
+    await clear_running_restores(ctx.settings.database_url)
+    doomed = worker_processes()
+    code = code_for(ctx, backup_id)
+    body = await gql(
+        RESTORE,
+        {"input": {"backupId": backup_id, "confirmationCode": code, "targetDatabase": scratch}},
+    )
+    restore_id = body["data"]["restoreBackup"]["id"]
+    await wait_for(lambda: copying_into(target, scratch), timeout=60, message="the load")
+
+    doomed.kill()
+
+    assert await database_exists(scratch)  # left half-loaded by the dead worker
+    # What the broker does with a dead worker's message, sooner: another worker receives it.
+    worker_processes()
+    restore_backup.send(restore_id)
+    operation = await wait_for(
+        lambda: finished(gql, restore_id), timeout=60, message="the retry to settle it"
+    )
+    assert operation["status"] == "FAILED"
+    assert operation["errorLog"].startswith(WORKER_DIED)
+    assert f"Database {scratch}, which it was creating, was dropped." in operation["errorLog"]
+    assert not await database_exists(scratch)
