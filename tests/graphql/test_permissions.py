@@ -21,6 +21,10 @@ OPERATIONS = {
     "backup": ("viewer", '{ backup(backupId: "bk_none") { backupId } }'),
     "restoreOperations": ("viewer", "{ restoreOperations { id } }"),
     "restoreOperation": ("viewer", f'{{ restoreOperation(id: "{UNKNOWN_ID}") {{ id }} }}'),
+    "restorePlan": (
+        "viewer",
+        '{ restorePlan(input: {backupId: "bk_none", confirmationCode: "x"}) { refusal } }',
+    ),
     "me": ("viewer", "{ me { email } }"),
     "tables": ("viewer", "{ tables { name } }"),
     "schedules": ("viewer", "{ schedules { id } }"),

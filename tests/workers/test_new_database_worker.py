@@ -16,14 +16,16 @@ from tests.workers.test_restore_worker import finished
 RESTORE = """
 mutation ($input: RestoreBackupInput!) { restoreBackup(input: $input) { id status } }
 """
-# A domain whose check sleeps: it runs for every row COPY loads, even into a new database
-# (a table's own NOT VALID check would only come after the rows, as pg_dump orders it).
+# A domain whose check sleeps 10 ms a row once the rows are in: it runs for every row COPY
+# loads, even into a new database (a table's own NOT VALID check would only come after the
+# rows, as pg_dump orders it), so the load lasts 20 s, ample time to kill the worker in it.
 SLOW_DOMAIN = """
-CREATE FUNCTION public.slowly(integer) RETURNS boolean LANGUAGE plpgsql AS $$
-BEGIN PERFORM pg_sleep(0.002); RETURN true; END $$;
+CREATE FUNCTION public.slowly(integer) RETURNS boolean LANGUAGE sql AS 'SELECT true';
 CREATE DOMAIN public.slow_int AS integer CHECK (public.slowly(VALUE));
 CREATE TABLE public.slow (id public.slow_int PRIMARY KEY, note text);
 INSERT INTO public.slow SELECT i, 'row ' || i FROM generate_series(1, 2000) AS i;
+CREATE OR REPLACE FUNCTION public.slowly(integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_sleep(0.01); RETURN true; END $$;
 """
 
 

@@ -20,6 +20,10 @@ from tests.restores.support import (
 )
 from tests.support.worker import WorkerProcess, wait_for
 
+SLOWER = """
+CREATE OR REPLACE FUNCTION public.slowly(integer) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN PERFORM pg_sleep(0.01); RETURN true; END $$;
+"""
 RESTORE = """
 mutation ($input: RestoreBackupInput!) { restoreBackup(input: $input) { id status } }
 """
@@ -90,6 +94,9 @@ async def test_a_worker_killed_mid_load_leaves_the_target_unchanged_and_the_rest
     await target.execute(SLOW_TABLE)
     backup_id = await completed_backup(ctx, target)
     await target.execute("UPDATE public.slow SET note = 'after the backup'")
+    # Each loaded row now takes 10 ms: the load lasts 15 s, ample time to kill the worker in
+    # it even on a busy machine (at 2 ms it could commit before the kill).
+    await target.execute(SLOWER)
     before = await database_state(target)
     doomed = worker_processes()
     restore_id = await request(gql, ctx, backup_id)
