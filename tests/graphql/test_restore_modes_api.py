@@ -3,6 +3,7 @@
 import json
 import os
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -107,23 +108,25 @@ async def test_an_occupied_database_or_an_archive_without_schema_is_a_preconditi
         await occupied.execute("CREATE TABLE something (id int)")
     finally:
         await occupied.close()
-    # An archive written before schemas were archived (format 1).
-    key = f"backups/{full_backup}/manifest.json"
+    occupied_body = await gql(RESTORE, inputs(ctx, full_backup, targetDatabase=scratch))
+    # An archive written before schemas were archived (format 1, never encrypted).
+    plain = replace(ctx, settings=ctx.settings.model_copy(update={"encryption": "off"}))
+    old_backup = await completed_backup(plain, target)
+    key = f"backups/{old_backup}/manifest.json"
     body = json.loads(ctx.archives.get_bytes(key))
     body.update(formatVersion=1, schema=None, database=None)
     ctx.archives.put_bytes(key, json.dumps(body).encode(), content_type="application/json")
     await target.execute("DROP TABLE cooks")
     rows = await restore_rows(settings)
 
-    occupied_body = await gql(RESTORE, inputs(ctx, full_backup, targetDatabase=scratch))
-    old_body = await gql(RESTORE, inputs(ctx, full_backup))
+    old_body = await gql(RESTORE, inputs(ctx, old_backup))
 
     assert error_code(occupied_body) == "PRECONDITION_FAILED"
     assert f"database {scratch} exists and is not empty" in occupied_body["errors"][0]["message"]
     assert error_code(old_body) == "PRECONDITION_FAILED"
     assert "made before schemas were archived" in old_body["errors"][0]["message"]
     assert "public.cooks" in old_body["errors"][0]["message"]
-    plan = (await gql(PLAN, inputs(ctx, full_backup)))["data"]["restorePlan"]
+    plan = (await gql(PLAN, inputs(ctx, old_backup)))["data"]["restorePlan"]
     assert "made before schemas were archived" in plan["refusal"]
     assert await restore_rows(settings) == rows
 
