@@ -135,7 +135,9 @@ async def _restore(
             raise PreconditionFailed(
                 f"database {into.name} exists and is not empty; name a new or empty database"
             )
-        manifest = await asyncio.to_thread(read_manifest, ctx.archives, backup, ctx.settings.keyring)
+        manifest = await asyncio.to_thread(
+            read_manifest, ctx.archives, backup, ctx.settings.keyring
+        )
         plan = await plan_restore(conn, ctx.settings, ctx.archives, manifest, options)
         progress.tables_total = len(plan.table_names)
         loads = [table.entry for table in plan.tables] + plan.created
@@ -268,7 +270,9 @@ async def _finish_applied(
     """A previous run committed the restore but died before recording it: finish it."""
     if applied.uploads_pending:
         await locks.lock_target_exclusive(control)
-        manifest = await asyncio.to_thread(read_manifest, ctx.archives, backup, ctx.settings.keyring)
+        manifest = await asyncio.to_thread(
+            read_manifest, ctx.archives, backup, ctx.settings.keyring
+        )
         if manifest.uploads is not None:
             await asyncio.to_thread(
                 put_back_uploads, ctx.archives, manifest.uploads, manifest.data_key, ctx.uploads

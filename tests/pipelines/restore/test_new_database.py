@@ -27,6 +27,7 @@ from tests.restores.support import (
     restore_row,
     schema_dump,
 )
+from tests.support.pipeline import backup_row
 
 MATVIEW = """
 CREATE MATERIALIZED VIEW public.recipe_count AS SELECT count(*) AS n FROM public.recipes;
@@ -130,7 +131,7 @@ async def test_a_new_database_is_dropped_again_when_the_restore_fails(
     ctx = pipeline_context
     await fixture_with_pantry(target)
     backup_id = await completed_backup(ctx, target)
-    manifest = read_manifest(ctx.archives, backup_id, ctx.settings.keyring)
+    manifest = read_manifest(ctx.archives, await backup_row(ctx, backup_id), ctx.settings.keyring)
     damaged = next(entry for entry in manifest.tables if entry.name == "public.kitchen_sink")
     flip_one_byte(ctx.archives, damaged.object)
     restore_id = await request_restore(ctx, backup_id, RestoreOptions(target_database=scratch))
@@ -217,7 +218,7 @@ async def test_the_drills_function_loads_a_new_database_without_a_restore_operat
     await fixture_with_pantry(target)
     before = await database_state(target)
     backup_id = await completed_backup(ctx, target)
-    manifest = read_manifest(ctx.archives, backup_id, ctx.settings.keyring)
+    manifest = read_manifest(ctx.archives, await backup_row(ctx, backup_id), ctx.settings.keyring)
     progress = RestoreProgress()
 
     result = await restore_into_new_database(
