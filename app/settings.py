@@ -70,9 +70,14 @@ class Settings(BaseSettings):
     stale_after_seconds: int = 120
     heartbeat_seconds: int = 5
     # How often each worker process (and the scheduler, every tick) settles the jobs of dead
-    # workers.
+    # workers and sends again the messages a broker lost.
     reap_interval_seconds: float = 10.0
-    # A backup no worker has started after this long is failed (its message was lost).
+    # A backup or restore still waiting for a worker after this long shows in /readyz and
+    # /metrics; a backup still waiting after queued_give_up_seconds is failed.
+    queued_warn_seconds: int = 300
+    # A job waiting this long whose message Redis no longer holds is sent again (the API
+    # commits a job, then sends its message: a younger one may be between the two).
+    redispatch_after_seconds: int = 15
     queued_give_up_seconds: int = 6 * 3600
     # Connections that load a database a restore creates (targetDatabase, drills), as
     # pg_restore -j: tables and indexes in parallel. One transaction cannot use more than one.

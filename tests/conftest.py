@@ -18,6 +18,9 @@ os.environ["LIFEBOAT_UPLOADS_BUCKET"] = f"lbtest-{_RUN}-uploads"
 os.environ["LIFEBOAT_QUEUE_PREFIX"] = f"lbtest_{_RUN}_"
 os.environ.setdefault("LIFEBOAT_BROKER_URL", "redis://127.0.0.1:6379/0")
 os.environ["LIFEBOAT_HEARTBEAT_SECONDS"] = "1"
+# Tests leave `creating` rows no message was ever sent for: only the tests about lost messages
+# (which set it back) want workers to send them.
+os.environ["LIFEBOAT_REDISPATCH_AFTER_SECONDS"] = "86400"
 # Every test runs with encryption at rest on, as production must; tests of plain archives or
 # of other keys build their own Settings.
 os.environ["LIFEBOAT_ENCRYPTION_KEY"] = base64.b64encode(os.urandom(32)).decode()
@@ -46,6 +49,7 @@ pytest_plugins = [
     "tests.support.worker",
     "tests.support.pipeline",
     "tests.support.automation",
+    "tests.support.brokers",
 ]
 
 ADMIN_URL = "postgresql://root@127.0.0.1:5432/postgres"
@@ -148,17 +152,7 @@ async def target(settings: Settings, databases: None) -> AsyncIterator[asyncpg.C
         # The test dropped and re-created the target database, ending this session.
         conn.terminate()
         conn = await asyncpg.connect(settings.target_database_url)
-    await conn.execute(
-        """
-        DO $$ DECLARE s text; BEGIN
-          FOR s IN SELECT nspname FROM pg_namespace
-                    WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-                      AND nspname NOT LIKE 'pg\\_%'
-          LOOP EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP;
-          CREATE SCHEMA public;
-        END $$;
-        """
-    )
+    await conn.execute(EMPTY_DATABASE)
     await conn.close()
 
 
@@ -168,6 +162,18 @@ async def _answers(conn: asyncpg.Connection) -> bool:
     except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
         return False
     return True
+
+
+# Drops every schema but PostgreSQL's own, and gives back an empty `public`.
+EMPTY_DATABASE = """
+DO $$ DECLARE s text; BEGIN
+  FOR s IN SELECT nspname FROM pg_namespace
+            WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+              AND nspname NOT LIKE 'pg\\_%'
+  LOOP EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP;
+  CREATE SCHEMA public;
+END $$;
+"""
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,16 @@ from workers.resources import MaintenanceMiddleware, WorkerResourcesMiddleware
 
 # How long an idle worker may sleep between two looks at an empty Redis queue.
 IDLE_POLL_MS = 100
+# The messages a dead worker had taken (its prefetched ones included, which no lease covers:
+# the jobs were not started) go back to their queue once its heartbeat is this old. A live
+# worker's heartbeat is refreshed by every poll of any of its queues, ten times a second
+# while one is idle, so 10 s leaves a wide margin; a live worker wrongly taken for dead only
+# causes a harmless second delivery (the job's lease refuses it).
+HEARTBEAT_TIMEOUT_MS = 10_000
+# Out of a million Redis commands: how many also move dead workers' messages back (for the
+# queue polled). Dramatiq's 0.1 % meant a wait of ~10-20 s more; 5 % of ten polls a second is
+# ~2 s, and a pass costs one small sorted-set read while no worker is dead.
+MAINTENANCE_CHANCE = 50_000
 
 
 class PromptRedisBroker(RedisBroker):
@@ -34,9 +44,12 @@ def create_broker(settings: Settings) -> dramatiq.Broker:
     url = settings.broker_url
     broker: dramatiq.Broker
     if url.startswith(("redis://", "rediss://", "unix://")):
-        # A dead worker's messages come back after heartbeat_timeout; keep it short enough
-        # that a killed export is retried within a minute.
-        broker = PromptRedisBroker(url=url, heartbeat_timeout=30_000, dead_message_ttl=86_400_000)
+        broker = PromptRedisBroker(
+            url=url,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT_MS,
+            maintenance_chance=MAINTENANCE_CHANCE,
+            dead_message_ttl=86_400_000,
+        )
     elif url.startswith(("amqp://", "amqps://")):
         broker = RabbitmqBroker(url=url, confirm_delivery=True)
     else:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.audit import SYSTEM
 from app.audit.service import prune as prune_audit
-from app.backups.lifecycle import reap_dead_backups
+from app.backups.reaper import reap_dead_backups
 from app.db.engine import transaction
 from app.health.checks import before_backup
 from app.jobs import Jobs

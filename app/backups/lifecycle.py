@@ -1,13 +1,14 @@
-"""A backup's life on system_backups: started, progressing, completed or failed, or reaped.
+"""A backup's life on system_backups: started, progressing, completed or failed.
 
 Every call commits at once, on purpose: the API must see status, progress and heartbeat while
 the export runs, not when it ends. Each change applies only to a backup still `creating`, so
-a backup the reaper declared dead can never be completed by a worker that comes back.
+a backup the reaper (app/backups/reaper.py) declared dead can never be completed by a worker
+that comes back. A failed backup's objects are deleted after it is marked failed; until that
+is known done (storage may be away), `discard_pending` says so and the reapers try again.
 """
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -16,26 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.archive.multipart import abort_incomplete_uploads
 from app.backups import repository
 from app.backups.repository import merged_metadata
-from app.db import leases
 from app.db.engine import transaction
 from app.storage.client import ObjectStore
 from app.storage.keys import backup_prefix
 
 logger = logging.getLogger("lifeboat.backups")
-
-NEVER_STARTED = (
-    "no worker started this backup within {hours} h of its request "
-    "(LIFEBOAT_QUEUED_GIVE_UP_SECONDS): check that a worker (`dramatiq workers.actors`) runs and "
-    "reaches LIFEBOAT_BROKER_URL, then take a new backup."
-)
-WORKER_GONE = (
-    "the worker exporting this backup is gone (it died, was killed, or lost its connection to "
-    "Lifeboat's database); its partial archive was discarded. Take a new backup."
-)
-WORKER_SILENT = (
-    "the worker exporting this backup stopped responding (no heartbeat for {seconds} s); its "
-    "partial archive was discarded. Take a new backup."
-)
 
 
 class BackupNotCreating(Exception):
@@ -93,7 +79,8 @@ async def complete(
 
 
 async def fail(sessions: async_sessionmaker[AsyncSession], backup_id: str, message: str) -> bool:
-    """Mark failed; False when it was no longer `creating` (nothing changed then)."""
+    """Mark failed, its objects to be deleted (call `discard`); False when it was no longer
+    `creating` (nothing changed then)."""
     try:
         await _update(
             sessions,
@@ -104,71 +91,28 @@ async def fail(sessions: async_sessionmaker[AsyncSession], backup_id: str, messa
             file_size_bytes=None,
             completed_at=func.now(),
             heartbeat_at=func.now(),
+            discard_pending=True,
         )
     except BackupNotCreating:
         return False
     return True
 
 
-async def reap_dead_backups(
-    sessions: async_sessionmaker[AsyncSession],
-    archives: ObjectStore,
-    database_url: str,
-    *,
-    stale_after_seconds: int,
-    queued_give_up_seconds: int,
-    now: datetime | None = None,
-) -> list[str]:
-    """Fail every `creating` backup no worker is on, delete its objects; return their ids.
-
-    A started export whose lease nobody holds lost its worker: settled at once. One whose lease
-    is held but whose heartbeat is older than `stale_after_seconds` has a hung worker. One no
-    worker has started yet may be queued behind long exports, so it is only given up after
-    `queued_give_up_seconds` (its message was lost, or no worker consumes the queue). A worker
-    that was only slow, not dead, finds its backup failed at its next heartbeat and stops;
-    deleting its objects here is then harmless (it deletes them again itself).
-    """
-    moment = now or datetime.now(UTC)
-    reaped = await _fail_unleased(sessions, archives, database_url)
-    async with transaction(sessions) as session:
-        silent = await repository.fail_stale_creating(
-            session,
-            moment - timedelta(seconds=stale_after_seconds),
-            WORKER_SILENT.format(seconds=stale_after_seconds),
-            started=True,
-        )
-        silent += await repository.fail_stale_creating(
-            session,
-            moment - timedelta(seconds=queued_give_up_seconds),
-            NEVER_STARTED.format(hours=f"{queued_give_up_seconds / 3600:g}"),
-            started=False,
-        )
-    for backup_id in silent:
-        logger.warning("backup %s failed: its worker hung or never came", backup_id)
-        await discard_objects(archives, backup_id)
-    return reaped + silent
-
-
-async def _fail_unleased(
-    sessions: async_sessionmaker[AsyncSession], archives: ObjectStore, database_url: str
-) -> list[str]:
-    """Fail the started backups whose lease nobody holds (app/db/leases.py)."""
-    async with transaction(sessions) as session:
-        started = await repository.started_creating(session)
-    if not started:
-        return []
-    reaped: list[str] = []
-    conn = await leases.connect(database_url)
+async def discard(
+    sessions: async_sessionmaker[AsyncSession], archives: ObjectStore, backup_id: str
+) -> bool:
+    """Delete a failed backup's objects and record that it is done; False (logged) when the
+    storage did not let us: the reapers try again later."""
     try:
-        for backup_id in started:
-            async with leases.orphaned(conn, "backup", backup_id) as dead:
-                if dead and await fail(sessions, backup_id, WORKER_GONE):
-                    logger.warning("backup %s failed: its worker is gone", backup_id)
-                    await discard_objects(archives, backup_id)
-                    reaped.append(backup_id)
-    finally:
-        await conn.close()
-    return reaped
+        await discard_objects(archives, backup_id)
+    except Exception as error:
+        logger.error(
+            "backup %s: could not delete its objects yet (will try again): %s", backup_id, error
+        )
+        return False
+    async with transaction(sessions) as session:
+        await repository.update_fields(session, backup_id, discard_pending=False)
+    return True
 
 
 async def discard_objects(archives: ObjectStore, backup_id: str) -> None:

@@ -101,7 +101,18 @@ async def fail_stale_creating(
             completed_at=func.now(),
             file_path=None,
             file_size_bytes=None,
+            discard_pending=True,
         )
         .returning(SystemBackup.backup_id)
     )
     return [row[0] for row in result]
+
+
+async def discard_pending(session: AsyncSession) -> list[str]:
+    """Failed backups whose objects are not yet known to be deleted, oldest first."""
+    rows = await session.scalars(
+        select(SystemBackup.backup_id)
+        .where(SystemBackup.status == "failed", SystemBackup.discard_pending)
+        .order_by(SystemBackup.completed_at)
+    )
+    return list(rows)

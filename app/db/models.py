@@ -102,6 +102,9 @@ class SystemBackup(Base):
     pinned: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     # Set when retention deleted the archive but restore operations still refer to the record.
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A failed backup whose objects are not yet known to be deleted (storage was away when it
+    # failed): the reapers try again until they are.
+    discard_pending: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class RestoreOperation(Base):

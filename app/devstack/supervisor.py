@@ -22,8 +22,10 @@ from app.devstack.watchdog import Watchdog
 
 log = logging.getLogger("lifeboat.devstack")
 
-# A child that ran this long before exiting is restarted after the shortest delay again.
-STABLE_AFTER = 60.0
+# A child that ran this long before exiting is restarted after the shortest delay again: a
+# worker killed now and then (out of memory, say) comes back in a second, while one that
+# cannot start backs off.
+STABLE_AFTER = 15.0
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,19 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.jobs import unknown
+from app.jobs.waiting import KINDS, waiting_jobs
 
 BACKUP_TYPES = ("full", "partial", "scheduled")
 BACKUP_STATUSES = ("creating", "completed", "failed")
 RESTORE_STATUSES = ("in_progress", "completed", "failed")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
+UNKNOWN_JOB_ACTORS = ("export_backup", "restore_backup")
 
 
 @dataclass
@@ -30,6 +34,9 @@ class Snapshot:
     last_restore: tuple[float, float] | None = None
     schedules: list[tuple[str, bool, float, float | None]] = field(default_factory=list)
     deliveries: dict[str, int] = field(default_factory=dict)
+    # kind ("backup", "restore") → (jobs no worker has started, seconds the oldest has waited)
+    waiting: dict[str, tuple[int, float]] = field(default_factory=dict)
+    unknown_messages: dict[str, int] = field(default_factory=dict)  # by actor
 
 
 async def snapshot(session: AsyncSession) -> Snapshot:
@@ -83,6 +90,11 @@ async def snapshot(session: AsyncSession) -> Snapshot:
         text("SELECT status, count(*) FROM lifeboat.notification_deliveries GROUP BY 1")
     )
     snap.deliveries = {status: count for status, count in rows}
+    now = await session.scalar(text("SELECT now()"))
+    for job in await waiting_jobs(session):
+        count, oldest = snap.waiting.get(job.kind, (0, 0.0))
+        snap.waiting[job.kind] = (count + 1, max(oldest, (now - job.queued_at).total_seconds()))
+    snap.unknown_messages = await unknown.counts(session)
     return snap
 
 
@@ -136,6 +148,33 @@ class SnapshotCollector(Collector):
         for status in DELIVERY_STATUSES:
             deliveries.add_metric([status], snap.deliveries.get(status, 0))
         yield deliveries
+        yield from self._jobs()
+
+    def _jobs(self) -> Iterator[Metric]:
+        waiting = GaugeMetricFamily(
+            "lifeboat_jobs_waiting",
+            "Backups and restores requested that no worker has started yet.",
+            labels=["kind"],
+        )
+        oldest = GaugeMetricFamily(
+            "lifeboat_oldest_waiting_job_age_seconds",
+            "How long the oldest job no worker has started has waited (0 when none waits).",
+            labels=["kind"],
+        )
+        for kind in KINDS:
+            count, age = self.snap.waiting.get(kind, (0, 0.0))
+            waiting.add_metric([kind], count)
+            oldest.add_metric([kind], age)
+        yield from (waiting, oldest)
+        unknown_messages = CounterMetricFamily(
+            "lifeboat_unknown_job_messages",
+            "Messages for a backup or restore the receiving worker's database does not hold "
+            "(moved to the dead-letter queue).",
+            labels=["actor"],
+        )
+        for actor in UNKNOWN_JOB_ACTORS:
+            unknown_messages.add_metric([actor], self.snap.unknown_messages.get(actor, 0))
+        yield unknown_messages
 
     def _restores(self) -> Iterator[Metric]:
         restores = GaugeMetricFamily(

@@ -1,20 +1,15 @@
 """`make run` end to end: its own SeaweedFS, databases, demo, API, worker; restarts; clean stop."""
 
 import asyncio
-import contextlib
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
 import httpx
-import psutil
 import pytest
 from minio import Minio
 
@@ -22,93 +17,17 @@ from app.crypto.keyring import key_id, parse_key
 from app.devstack.programs import WORKER_READY
 from app.devstack.seaweed import port_answers, split_endpoint
 from tests.devstack.test_preflight import time_wait_on
+from tests.support.stack import Stack, gone
 from tests.support.worker import wait_for
 
-REPO = Path(__file__).resolve().parents[2]
 LIFEBOAT = Path(sys.executable).parent / "lifeboat"
-STARTUP = 60.0
-
-
-class Stack:
-    """`make run` as a subprocess in a session of its own, its stdout read line by line."""
-
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.env = env
-        self.log = log
-        with log.open("wb") as stderr:
-            self.process = subprocess.Popen(
-                ["make", "--no-print-directory", "-s", "run", f"PYTHON={sys.executable}"],
-                cwd=REPO,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                start_new_session=True,
-            )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for line in self.process.stdout:
-            self.lines.put(line.rstrip("\n"))
-
-    def wait_for_ready(self) -> str:
-        deadline = time.monotonic() + STARTUP
-        while time.monotonic() < deadline:
-            try:
-                return self.lines.get(timeout=0.5)
-            except queue.Empty:
-                assert self.process.poll() is None, self.log.read_text()
-        raise AssertionError(f"no ready line in {STARTUP}s:\n{self.log.read_text()}")
-
-    def descendants(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
-
-    @property
-    def supervisor(self) -> psutil.Process:
-        """`python -m app.devstack.run`, make's child."""
-        (supervisor,) = psutil.Process(self.process.pid).children()
-        return supervisor
-
-    def child(self, word: str) -> psutil.Process | None:
-        """The supervisor's live child whose command line mentions `word`."""
-        for process in self.supervisor.children():
-            try:
-                if word in " ".join(process.cmdline()):
-                    return process
-            except psutil.Error:  # exited (or a zombie) meanwhile
-                continue
-        return None
-
-
-def gone(process: psutil.Process) -> bool:
-    try:
-        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
 
 
 @pytest.fixture
 def stack(stack_env: dict[str, str], tmp_path: Path) -> Iterator[Stack]:
     running = Stack(stack_env, tmp_path / "stack.log")
     yield running
-    # A failed test must not leave a stack behind: stop it, then kill whatever is left.
-    family = running.descendants() if running.process.poll() is None else []
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(running.process.pid, signal.SIGTERM)
-    try:
-        running.process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(running.process.pid, signal.SIGKILL)
-        running.process.wait()
-    for process in family:
-        if not gone(process):
-            process.kill()
-    running.reader.join(10)
-    assert running.process.stdout is not None
-    running.process.stdout.close()
+    running.close()  # a failed test must not leave a stack behind
 
 
 async def graphql(url: str, token: str, query: str) -> dict:
@@ -244,8 +163,4 @@ async def test_a_sigkilled_make_run_leaves_nothing_and_the_next_starts_at_once(
         ready = await asyncio.to_thread(again.wait_for_ready)
         assert ready.startswith(f"ready: http://127.0.0.1:{port}/graphql ")
     finally:
-        os.killpg(again.process.pid, signal.SIGTERM)
-        await asyncio.to_thread(again.process.wait, 40)
-        again.reader.join(10)
-        assert again.process.stdout is not None
-        again.process.stdout.close()
+        await asyncio.to_thread(again.close)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psutil
 
-from tests.devstack.test_supervisor import SPAWNS_STUBBORN_GRANDCHILD
+from tests.devstack.test_supervisor import SPAWNS_STUBBORN_GRANDCHILD, gone
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -37,13 +37,6 @@ while True:
     supervisor.poll()
     time.sleep(0.2)
 """
-
-
-def gone(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
 
 
 def wait_until(condition, timeout: float) -> bool:  # type: ignore[no-untyped-def]

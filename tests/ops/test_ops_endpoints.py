@@ -8,6 +8,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.auth.service import ensure_admin
+from app.backups import lifecycle
 from app.db.engine import transaction
 from app.db.models import RestoreOperation
 from app.main import create_app
@@ -120,3 +121,26 @@ async def test_metrics_are_read_from_the_database(
     schedule = (("schedule", "metrics-nightly"),)
     assert after[("lifeboat_schedule_enabled", schedule)] == 1
     assert after[("lifeboat_schedule_next_run_timestamp_seconds", schedule)] == finished.timestamp()
+
+
+async def test_jobs_no_worker_started_show_in_metrics_and_readyz_warns_of_old_ones(
+    client: httpx.AsyncClient, automation: PipelineContext
+) -> None:
+    now = datetime.now(UTC)
+    waiting = await add_backup(automation, now - timedelta(seconds=30), status="creating")
+    late = await add_backup(automation, now - timedelta(minutes=10), status="creating")
+    try:
+        response = await client.get("/readyz")
+        metrics = samples((await client.get("/metrics")).text)
+    finally:  # no worker of a later test may take them up
+        for backup_id in (waiting, late):
+            await lifecycle.fail(automation.sessions, backup_id, "test over")
+
+    # Still ready: the API can serve; the late job is a warning about the workers.
+    assert response.status_code == 200
+    warnings = response.json()["warnings"]
+    assert any(w.startswith(f"backup {late} has waited 6") for w in warnings), warnings
+    assert not any(waiting in w for w in warnings)  # under LIFEBOAT_QUEUED_WARN_SECONDS
+    assert metrics[("lifeboat_jobs_waiting", (("kind", "backup"),))] >= 2
+    assert metrics[("lifeboat_oldest_waiting_job_age_seconds", (("kind", "backup"),))] >= 600
+    assert ("lifeboat_jobs_waiting", (("kind", "restore"),)) in metrics

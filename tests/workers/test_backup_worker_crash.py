@@ -13,7 +13,7 @@ import asyncpg
 import dramatiq
 import pytest
 
-from app.backups.lifecycle import WORKER_GONE
+from app.backups.reaper import WORKER_GONE
 from app.db.models import SystemBackup
 from app.pipelines.context import PipelineContext
 from app.settings import Settings

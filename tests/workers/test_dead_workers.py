@@ -7,13 +7,13 @@ it, so what settles the job is its periodic reaper, not a redelivery.
 """
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import asyncpg
 import dramatiq
 import pytest
 
-from app.backups.lifecycle import WORKER_GONE
+from app.backups.reaper import WORKER_GONE
 from app.pipelines.context import PipelineContext
 from app.pipelines.restore.errors import WORKER_DIED
 from app.settings import Settings
@@ -77,6 +77,16 @@ def start_victim_and_bystander(
     return start(broker_url=url, env=LEASE_ONLY)
 
 
+async def kill_and_wait(
+    victim: WorkerProcess, settled: Callable[[], Awaitable[bool]], what: str
+) -> None:
+    """SIGKILL the victim; wait for a live worker to settle its job; say how long it took."""
+    victim.kill()
+    killed_at = time.monotonic()
+    await wait_for(settled, timeout=60, message=f"a live worker to settle the {what}")
+    print(f"{what} settled {time.monotonic() - killed_at:.1f} s after the kill")
+
+
 async def test_a_worker_killed_mid_export_is_settled_by_a_live_worker_at_once(
     pipeline_context: PipelineContext,
     target: asyncpg.Connection,
@@ -92,14 +102,10 @@ async def test_a_worker_killed_mid_export_is_settled_by_a_live_worker_at_once(
     await wait_for(lambda: copying_big_table(target), timeout=60, message="COPY of big")
     assert ctx.archives.exists(keys.table_key(backup_id, 0))  # aa_small's object, complete
 
-    victim.kill()
-    killed_at = time.monotonic()
-
     async def settled() -> bool:
         return (await backup_row(ctx, backup_id)).status != "creating"
 
-    await wait_for(settled, timeout=60, message="a live worker to settle the backup")
-    print(f"export settled {time.monotonic() - killed_at:.1f} s after the kill")
+    await kill_and_wait(victim, settled, "export")
     row = await backup_row(ctx, backup_id)
     assert (row.status, row.error_message) == ("failed", WORKER_GONE)
     # Its objects, and the multipart upload the dead worker left open, are gone.
@@ -123,14 +129,10 @@ async def test_a_worker_killed_mid_restore_is_settled_by_a_live_worker_at_once(
     send(broker, settings.queue("restores"), "restore_backup", restore_id)
     await wait_for(lambda: copying_slow_table(target), timeout=60, message="the load")
 
-    victim.kill()
-    killed_at = time.monotonic()
-
     async def settled() -> bool:
         return (await restore_row(ctx, restore_id)).status != "in_progress"
 
-    await wait_for(settled, timeout=60, message="a live worker to settle the restore")
-    print(f"restore settled {time.monotonic() - killed_at:.1f} s after the kill")
+    await kill_and_wait(victim, settled, "restore")
     row = await restore_row(ctx, restore_id)
     assert (row.status, row.error_log) == ("failed", WORKER_DIED)
     assert await database_state(target) == before

@@ -1,5 +1,6 @@
 """All actors; `dramatiq workers.actors` loads every one of them."""
 
+from workers import redispatch
 from workers.actors import backups, notifications, restores
 
-__all__ = ["backups", "notifications", "restores"]
+__all__ = ["backups", "notifications", "redispatch", "restores"]

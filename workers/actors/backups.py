@@ -11,12 +11,15 @@ import logging
 
 import dramatiq
 
-from app.backups.lifecycle import BackupNotCreating, reap_dead_backups
+from app.backups.lifecycle import BackupNotCreating
+from app.backups.reaper import reap_dead_backups
+from app.jobs import UnknownJob
 from app.pipelines.export.pipeline import ExportFailed, run_export
 from app.settings import get_settings
 from workers.actors.notifications import backup_finished
 from workers.broker import broker
 from workers.resources import get_context, run_in_background
+from workers.unknown_jobs import dead_letter
 
 __all__ = ["broker", "export_backup"]
 
@@ -30,7 +33,7 @@ TIME_LIMIT_MS = 24 * 3600 * 1000
 
 
 def _retry_when(retries: int, error: Exception) -> bool:
-    return retries < MAX_RETRIES
+    return retries < MAX_RETRIES and not isinstance(error, UnknownJob)
 
 
 @dramatiq.actor(
@@ -43,6 +46,8 @@ def _retry_when(retries: int, error: Exception) -> bool:
 async def export_backup(backup_id: str) -> None:
     try:
         await run_export(get_context(), backup_id)
+    except UnknownJob as unknown:
+        await dead_letter(unknown, export_backup.actor_name, export_backup.queue_name)
     except BackupNotCreating:
         logger.info("backup %s is no longer creating; nothing to do", backup_id)
     except ExportFailed as failure:

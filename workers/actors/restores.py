@@ -11,6 +11,7 @@ import logging
 
 import dramatiq
 
+from app.jobs import UnknownJob
 from app.pipelines.restore.pipeline import (
     RestoreBusy,
     RestoreFailed,
@@ -22,6 +23,7 @@ from app.settings import get_settings
 from workers.actors.notifications import restore_finished
 from workers.broker import broker
 from workers.resources import get_context, run_in_background
+from workers.unknown_jobs import dead_letter
 
 __all__ = ["broker", "reap_dead_restores", "restore_backup"]
 
@@ -35,7 +37,8 @@ TIME_LIMIT_MS = 24 * 3600 * 1000
 
 
 def _retry_when(retries: int, error: Exception) -> bool:
-    return retries < MAX_RETRIES and not isinstance(error, RestoreFailed | RestoreNotRunning)
+    final = RestoreFailed | RestoreNotRunning | UnknownJob
+    return retries < MAX_RETRIES and not isinstance(error, final)
 
 
 @dramatiq.actor(
@@ -48,6 +51,8 @@ def _retry_when(retries: int, error: Exception) -> bool:
 async def restore_backup(restore_id: str) -> None:
     try:
         await run_restore(get_context(), restore_id)
+    except UnknownJob as unknown:
+        await dead_letter(unknown, restore_backup.actor_name, restore_backup.queue_name)
     except RestoreNotRunning:
         logger.info("restore %s is not in progress; nothing to do", restore_id)
         return

@@ -26,6 +26,7 @@ from app.crypto.datakey import DataKey
 from app.db import leases, locks
 from app.db.engine import transaction
 from app.db.models import SystemBackup
+from app.jobs import UnknownJob
 from app.pipelines.context import PipelineContext
 from app.pipelines.export.errors import ExportFailed, SchemaDumpFailed, describe_failure
 from app.pipelines.export.progress import ExportProgress, with_heartbeat
@@ -56,8 +57,9 @@ async def run_export(
 ) -> Manifest:
     """Export the `creating` backup `backup_id`, mark it completed and return its manifest.
 
-    Raises BackupBusy if another worker holds it, lifecycle.BackupNotCreating if it is
-    already completed or failed, ExportFailed (after marking it failed) on any failure.
+    Raises BackupBusy if another worker holds it, UnknownJob if Lifeboat's database has no
+    such backup, lifecycle.BackupNotCreating if it is already completed or failed,
+    ExportFailed (after marking it failed) on any failure.
     `hold_target_lock=False` is for a caller that already holds the target's exclusive lock
     (the restore's pre-restore snapshot); otherwise the export holds it shared throughout.
     Such a caller must not hold locks on the tables themselves yet: the export's LOCK TABLE
@@ -74,7 +76,9 @@ async def run_export(
 async def _run_leased(ctx: PipelineContext, backup_id: str, hold_target_lock: bool) -> Manifest:
     async with transaction(ctx.sessions) as session:
         backup = await repository.get_by_backup_id(session, backup_id)
-    if backup is None or backup.status != "creating":
+    if backup is None:
+        raise UnknownJob("backup", backup_id)
+    if backup.status != "creating":
         raise lifecycle.BackupNotCreating(f"backup {backup_id} is not waiting to be created")
     progress = ExportProgress()
     try:
@@ -93,7 +97,7 @@ async def _run_leased(ctx: PipelineContext, backup_id: str, hold_target_lock: bo
             return await with_heartbeat(ctx, backup_id, progress, work)
         except lifecycle.BackupNotCreating:
             # Failed by the reaper (or someone) meanwhile: stop, keep nothing, change nothing.
-            await _discard(ctx, backup_id)
+            await lifecycle.discard(ctx.sessions, ctx.archives, backup_id)
             raise
         except Exception as error:
             raise await _failed(ctx, backup_id, error, progress, role) from error
@@ -111,11 +115,12 @@ async def _failed(
     progress: ExportProgress,
     role: str,
 ) -> ExportFailed:
-    """Delete the partial archive, record why on the backup; returns the error to raise."""
+    """Record why on the backup, delete the partial archive; returns the error to raise."""
     message = describe_failure(error, progress.step, ctx.settings, role)
     logger.error("backup %s failed: %s", backup_id, message, exc_info=error)
-    await _discard(ctx, backup_id)
     await lifecycle.fail(ctx.sessions, backup_id, message)
+    # If the storage is what failed, its objects go later, when a reaper finds it back.
+    await lifecycle.discard(ctx.sessions, ctx.archives, backup_id)
     return ExportFailed(message)
 
 
@@ -271,11 +276,3 @@ def _verify_objects(ctx: PipelineContext, manifest: Manifest) -> None:
             raise RuntimeError(
                 f"object storage holds {stored.get(key)} bytes for {key}, expected {size}"
             )
-
-
-async def _discard(ctx: PipelineContext, backup_id: str) -> None:
-    """Delete whatever this export stored; never hides the error that got us here."""
-    try:
-        await lifecycle.discard_objects(ctx.archives, backup_id)
-    except Exception as error:
-        logger.error("backup %s: could not delete its partial objects: %s", backup_id, error)

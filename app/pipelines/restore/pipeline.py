@@ -23,6 +23,7 @@ from app.db import leases, locks
 from app.db.engine import transaction
 from app.db.models import RestoreOperation, SystemBackup
 from app.errors import PreconditionFailed
+from app.jobs import UnknownJob
 from app.pipelines.context import PipelineContext
 from app.pipelines.restore import databases, marker
 from app.pipelines.restore.connections import connect, restore_lock
@@ -57,7 +58,8 @@ def options_of(row: RestoreOperation) -> RestoreOptions:
 async def run_restore(ctx: PipelineContext, restore_id: str) -> RestoreOutcome:
     """Run the restore `restore_id` and mark it completed; returns what was restored.
 
-    Raises RestoreNotRunning if it is not `in_progress`, RestoreBusy if another worker holds
+    Raises UnknownJob if Lifeboat's database has no such restore, RestoreNotRunning if it is
+    not `in_progress`, RestoreBusy if another worker holds
     it, RestoreFailed (after marking it failed) on any failure. The restore's lease
     (app/db/leases.py) is held throughout, so a reaper sees at once if this worker dies.
     """
@@ -72,7 +74,9 @@ async def _run_leased(ctx: PipelineContext, rid: uuid.UUID) -> RestoreOutcome:
     restore_id = str(rid)
     async with transaction(ctx.sessions) as session:
         found = await repository.get_with_backup(session, rid)
-    if found is None or found[0].status != "in_progress":
+    if found is None:
+        raise UnknownJob("restore", restore_id)
+    if found[0].status != "in_progress":
         raise RestoreNotRunning(f"restore {restore_id} is not in progress")
     row, backup = found
     into = restore_target(ctx.settings, row.target_database)

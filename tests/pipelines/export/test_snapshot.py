@@ -6,7 +6,7 @@ from datetime import datetime
 import asyncpg
 import pytest
 
-from app.backups import lifecycle
+from app.backups import lifecycle, reaper
 from app.db.locks import lock_target_exclusive, unlock_target_exclusive
 from app.pipelines.context import PipelineContext
 from app.pipelines.export.pipeline import run_export
@@ -125,7 +125,7 @@ async def test_a_working_export_keeps_its_heartbeat_fresh(
         later = await wait_for(
             lambda: _heartbeat_after(ctx, backup_id, first), message="a later heartbeat"
         )
-        reaped = await lifecycle.reap_dead_backups(
+        reaped = await reaper.reap_dead_backups(
             ctx.sessions,
             ctx.archives,
             ctx.settings.database_url,

@@ -171,10 +171,10 @@ async def test_an_archive_in_a_copy_format_lifeboat_does_not_write_is_refused(
     assert await target.fetchval("SELECT count(*) FROM meals") == 2
 
 
-async def test_a_restore_id_that_is_not_running_is_not_run(
+async def test_a_restore_id_nobody_requested_is_an_unknown_job(
     pipeline_context: PipelineContext,
 ) -> None:
-    from app.pipelines.restore.pipeline import RestoreNotRunning
+    from app.jobs import UnknownJob
 
-    with pytest.raises(RestoreNotRunning):
+    with pytest.raises(UnknownJob):
         await run_restore(pipeline_context, str(uuid.uuid4()))

@@ -1,4 +1,5 @@
-"""A backup's life cycle on its row: the reaper fails what a dead worker left `creating`."""
+"""The backup reaper fails what a dead, hung or never-come worker left `creating`, and empties
+failed backups whose objects could not be deleted before."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -6,8 +7,7 @@ import asyncpg
 import pytest
 from sqlalchemy import update
 
-from app.backups import lifecycle
-from app.backups.ids import new_backup_id
+from app.backups import lifecycle, reaper
 from app.db import leases
 from app.db.engine import transaction
 from app.db.models import SystemBackup
@@ -16,18 +16,21 @@ from app.storage import keys
 from tests.support.pipeline import backup_row, create_backup_row
 
 
-async def last_seen(ctx: PipelineContext, backup_id: str, seconds_ago: int) -> None:
+async def backdate(ctx: PipelineContext, backup_id: str, column: str, seconds_ago: int) -> None:
+    """Set the backup's heartbeat_at or created_at that many seconds in the past."""
     async with transaction(ctx.sessions) as session:
         moment = datetime.now(UTC) - timedelta(seconds=seconds_ago)
         await session.execute(
-            update(SystemBackup)
-            .where(SystemBackup.backup_id == backup_id)
-            .values(heartbeat_at=moment)
+            update(SystemBackup).where(SystemBackup.backup_id == backup_id).values({column: moment})
         )
 
 
+async def last_seen(ctx: PipelineContext, backup_id: str, seconds_ago: int) -> None:
+    await backdate(ctx, backup_id, "heartbeat_at", seconds_ago)
+
+
 async def reap(ctx: PipelineContext, queued_give_up_seconds: int = 6 * 3600) -> list[str]:
-    return await lifecycle.reap_dead_backups(
+    return await reaper.reap_dead_backups(
         ctx.sessions,
         ctx.archives,
         ctx.settings.database_url,
@@ -61,7 +64,7 @@ async def test_a_backup_whose_worker_let_go_of_its_lease_is_failed_at_once_and_e
 
     assert sorted(reaped) == sorted([gone, hung])
     row = await backup_row(ctx, gone)
-    assert row.status == "failed" and row.error_message == lifecycle.WORKER_GONE
+    assert row.status == "failed" and row.error_message == reaper.WORKER_GONE
     assert row.completed_at is not None and row.file_path is None
     assert ctx.archives.list(keys.backup_prefix(gone)) == []
     row = await backup_row(ctx, hung)
@@ -71,13 +74,7 @@ async def test_a_backup_whose_worker_let_go_of_its_lease_is_failed_at_once_and_e
 
 
 async def requested(ctx: PipelineContext, backup_id: str, seconds_ago: int) -> None:
-    async with transaction(ctx.sessions) as session:
-        moment = datetime.now(UTC) - timedelta(seconds=seconds_ago)
-        await session.execute(
-            update(SystemBackup)
-            .where(SystemBackup.backup_id == backup_id)
-            .values(created_at=moment)
-        )
+    await backdate(ctx, backup_id, "created_at", seconds_ago)
 
 
 async def test_a_backup_still_queued_behind_long_exports_is_not_reaped_as_dead(
@@ -119,9 +116,18 @@ async def test_a_reaped_backup_cannot_be_completed_by_a_worker_that_comes_back(
     assert (await backup_row(ctx, backup_id)).status == "failed"
 
 
-def test_backup_ids_sort_by_creation_time() -> None:
-    start = datetime(2026, 11, 25, 2, 0, 0, tzinfo=UTC)
-    moments = [start + timedelta(seconds=s) for s in (0, 1, 59, 3600, 86400 * 40)]
-    ids = [new_backup_id(moment) for moment in moments]
-    assert sorted(ids) == ids
-    assert ids[0].startswith("bk_20261125T020000Z_")
+async def test_objects_a_failed_export_could_not_delete_are_deleted_by_the_next_reaper_pass(
+    pipeline_context: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = pipeline_context
+    backup_id = await create_backup_row(ctx, target, "full")
+    ctx.archives.put_bytes(keys.table_key(backup_id, 0), b"half an archive")
+    # Failed while the storage was away: the objects are still there, and known to be.
+    await lifecycle.fail(ctx.sessions, backup_id, "object storage went away")
+    assert (await backup_row(ctx, backup_id)).discard_pending
+
+    await reap(ctx)
+
+    assert ctx.archives.list(keys.backup_prefix(backup_id)) == []
+    row = await backup_row(ctx, backup_id)
+    assert (row.status, row.discard_pending) == ("failed", False)

@@ -1,0 +1,18 @@
+"""What the API asks the workers to do; implemented with Dramatiq in workers/jobs.py."""
+
+from typing import Protocol
+
+
+class Jobs(Protocol):
+    def export_backup(self, backup_id: str) -> None: ...
+
+    def restore_backup(self, restore_id: str) -> None: ...
+
+
+class UnknownJob(Exception):
+    """A message names a job that Lifeboat's database (as this worker sees it) does not hold."""
+
+    def __init__(self, kind: str, job_id: str) -> None:
+        super().__init__(f"no {kind} {job_id} in this worker's database")
+        self.kind = kind
+        self.job_id = job_id

@@ -1,0 +1,55 @@
+"""Jobs waiting for a worker: backups and restores requested that no worker has started yet.
+
+A backup is waiting while `creating` without a heartbeat (a worker sets one as it starts), a
+restore while `in_progress` without `worker_started_at`. /metrics shows how long the oldest has
+waited, /readyz warns past LIFEBOAT_QUEUED_WARN_SECONDS, and workers send again the ones whose
+message a broker lost (workers/redispatch.py).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import String, cast, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import RestoreOperation, SystemBackup
+
+KINDS = ("backup", "restore")
+
+
+@dataclass(frozen=True)
+class WaitingJob:
+    kind: str  # "backup" or "restore"
+    job_id: str  # a backup's backupId, a restore's id
+    queued_at: datetime  # when it was requested
+
+
+async def waiting_jobs(
+    session: AsyncSession, requested_before: datetime | None = None
+) -> list[WaitingJob]:
+    """Every job no worker has started (requested before `requested_before`), oldest first."""
+    backups = select(
+        literal("backup").label("kind"),
+        SystemBackup.backup_id.label("job_id"),
+        SystemBackup.created_at.label("queued_at"),
+    ).where(SystemBackup.status == "creating", SystemBackup.heartbeat_at.is_(None))
+    restores = select(
+        literal("restore").label("kind"),
+        cast(RestoreOperation.id, String).label("job_id"),
+        RestoreOperation.started_at.label("queued_at"),
+    ).where(RestoreOperation.status == "in_progress", RestoreOperation.worker_started_at.is_(None))
+    if requested_before is not None:
+        backups = backups.where(SystemBackup.created_at < requested_before)
+        restores = restores.where(RestoreOperation.started_at < requested_before)
+    both = union_all(backups, restores).subquery()
+    rows = await session.execute(select(both).order_by(both.c.queued_at))
+    return [WaitingJob(kind, job_id, queued_at) for kind, job_id, queued_at in rows]
+
+
+def describe_wait(job: WaitingJob, now: datetime, queue: str) -> str:
+    """One line for /readyz about a job that has waited too long."""
+    seconds = int((now - job.queued_at).total_seconds())
+    return (
+        f"{job.kind} {job.job_id} has waited {seconds} s for a worker: check that a worker "
+        f"runs and consumes queue {queue} on LIFEBOAT_BROKER_URL"
+    )
