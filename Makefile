@@ -12,7 +12,7 @@ NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
 # chromedriver); as root on Debian it installs both when missing.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install run test lint schema schema-check bench clean chromium
+.PHONY: install run test lint schema schema-check bench chaos clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ lint: install
 
 test: install chromium schema-check lint
 	$(BIN)/pytest
+
+# Fault scenarios too long for `make test` (the soak, PostgreSQL restarts); see README, "Faults".
+# Options go to pytest through CHAOS_ARGS, e.g. make chaos CHAOS_ARGS="-k soak".
+# Its logs (each stack's stack.log) stay in .lifeboat/chaos until the next run.
+chaos: install
+	mkdir -p .lifeboat
+	$(BIN)/pytest -m chaos tests/chaos -s -p no:cacheprovider --basetemp=.lifeboat/chaos \
+		$(CHAOS_ARGS)
 
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--repeat 3" (see bench/README.md).
 bench: install
