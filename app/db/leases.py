@@ -12,7 +12,8 @@ redelivered message cannot start the same job meanwhile.
 Leases live in Lifeboat's database, where every job is recorded, rather than where the work
 happens (the target, a new database, another server): the reaper asks one place whatever the
 job. A worker whose lease connection alone is lost (Lifeboat's database restarted) is taken for
-dead; its job is settled as failed and the worker, at its next heartbeat, stops.
+dead: its backup is failed and the worker, at its next heartbeat, stops; a restore is settled
+only once the restore's own lock on the target is free too, so a live one goes on.
 """
 
 from collections.abc import AsyncIterator
