@@ -3,12 +3,17 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select, tuple_, update
+from sqlalchemy import Row, Text, cast, func, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import SystemBackup
 from app.db.paging import Cursor
+
+_LISTED_COLUMNS = [
+    cast(column, Text).label(column.name) if isinstance(column.type, JSONB) else column
+    for column in SystemBackup.__table__.columns
+]
 
 
 async def get_by_backup_id(session: AsyncSession, backup_id: str) -> SystemBackup | None:
@@ -23,9 +28,12 @@ async def list_newest_first(
     backup_type: str | None = None,
     before: Cursor | None = None,
     include_deleted: bool = False,
-) -> list[SystemBackup]:
-    """A page of backups, newest first; `before` starts after that item (index: created_at, id)."""
-    query = select(SystemBackup)
+) -> list[Row[Any]]:
+    """A page of backups, newest first; `before` starts after that item (index: created_at, id).
+
+    Rows of the table's columns, jsonb ones as text: a list decodes them only if asked to.
+    """
+    query = select(*_LISTED_COLUMNS)
     if status is not None:
         query = query.where(SystemBackup.status == status)
     if backup_type is not None:
@@ -35,7 +43,7 @@ async def list_newest_first(
     if before is not None:
         query = query.where(tuple_(SystemBackup.created_at, SystemBackup.id) < tuple(before))
     order = (SystemBackup.created_at.desc(), SystemBackup.id.desc())
-    return list(await session.scalars(query.order_by(*order).limit(limit)))
+    return list(await session.execute(query.order_by(*order).limit(limit)))
 
 
 async def update_fields(session: AsyncSession, backup_id: str, **values: Any) -> None:

@@ -3,6 +3,7 @@
 from typing import Any
 
 import asyncpg
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.backups import repository
@@ -76,8 +77,9 @@ async def list_backups(
     backup_type: str | None = None,
     before: str | None = None,
     include_deleted: bool = False,
-) -> list[SystemBackup]:
-    """A page of backups, newest first, after the item whose cursor is `before`."""
+) -> list[Row[Any]]:
+    """A page of backups, newest first, after the item whose cursor is `before` (rows of the
+    table's columns, jsonb ones as text)."""
     if not 1 <= limit <= MAX_LIST_LIMIT:
         raise BadUserInput(f"limit must be between 1 and {MAX_LIST_LIMIT}")
     return await repository.list_newest_first(

@@ -162,3 +162,26 @@ async def test_restore_operations_page_by_cursor_and_filter_by_status(
         await lifeboat_db.execute(
             "DELETE FROM lifeboat.restore_operations WHERE id = ANY($1::uuid[])", ids
         )
+
+
+async def test_a_listed_backup_reads_the_same_as_the_backup_itself(
+    gql: GraphQLClient, lifeboat_db: asyncpg.Connection, same_instant_backups: list[dict[str, Any]]
+) -> None:
+    backup_id = same_instant_backups[0]["backupId"]
+    await lifeboat_db.execute(
+        'UPDATE lifeboat.system_backups SET tables_included = \'["public.a", "x.\\"B\\""]\','
+        ' metadata = \'{"scheduleId": "s1", "n": [1, 2]}\','
+        ' progress = \'{"step": "export", "percent": 12.5, "stepTimes":'
+        ' [{"step": "snapshot", "seconds": 0.25}]}\' WHERE backup_id = $1',
+        backup_id,
+    )
+    fields = "backupId tablesIncluded metadata progress { step percent stepTimes { step seconds } }"
+    listed = (await gql(f"{{ backups(limit: 7) {{ {fields} }} }}"))["data"]["backups"]
+    one = await gql(
+        f"query ($id: String!) {{ backup(backupId: $id) {{ {fields} }} }}", {"id": backup_id}
+    )
+    item = next(item for item in listed if item["backupId"] == backup_id)
+    assert item == one["data"]["backup"]
+    assert item["tablesIncluded"] == ["public.a", 'x."B"']
+    assert item["metadata"] == {"scheduleId": "s1", "n": [1, 2]}
+    assert item["progress"]["stepTimes"] == [{"step": "snapshot", "seconds": 0.25}]

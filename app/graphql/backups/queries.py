@@ -34,7 +34,7 @@ class BackupQueries:
                 before=before,
                 include_deleted=bool(include_deleted),
             )
-        return [Backup.from_row(row) for row in rows]
+        return [Backup.from_listing(row) for row in rows]
 
     @strawberry.field(description="One backup, or null if there is none with this id.")
     async def backup(self, info: strawberry.Info[Context, None], backup_id: str) -> Backup | None:

@@ -14,6 +14,7 @@ from app.graphql.admins.types import AdminUser
 from app.graphql.context import Context
 from app.graphql.progress import JobProgress
 from app.graphql.scalars import BigInt
+from app.graphql.stored_json import decoded, stored
 
 
 @strawberry.enum
@@ -37,15 +38,15 @@ class Backup:
     type: BackupType
     status: BackupStatus
     description: str | None
-    tables_included: list[str]
     size_bytes: BigInt | None
     file_path: str | None
     created_at: datetime
     completed_at: datetime | None
     error_message: str | None
-    metadata: JSON | None
-    # The worker's report as stored; JobProgress is built only when a query selects it.
-    progress_report: strawberry.Private[dict[str, Any] | None]
+    # The jsonb columns, decoded or as StoredJson (a listing's), read by their fields below.
+    tables_json: strawberry.Private[Any]
+    metadata_json: strawberry.Private[Any]
+    progress_json: strawberry.Private[Any]
     pinned: bool = strawberry.field(description="Retention never deletes a pinned backup.")
     deleted_at: datetime | None = strawberry.field(
         description="When retention deleted the archive (the record stays while restores refer "
@@ -62,26 +63,45 @@ class Backup:
         assert row is not None  # created_by is a NOT NULL foreign key
         return AdminUser.from_row(row)
 
+    @strawberry.field
+    def tables_included(self) -> list[str]:
+        return list(decoded(self.tables_json) or [])
+
+    @strawberry.field
+    def metadata(self) -> JSON | None:
+        return cast(JSON, decoded(self.metadata_json))
+
     @strawberry.field(description="What the worker is doing (null for a record without a report).")
     def progress(self) -> JobProgress | None:
-        return JobProgress.from_json(self.progress_report)
+        return JobProgress.from_json(decoded(self.progress_json))
 
     @classmethod
     def from_row(cls, row: SystemBackup) -> "Backup":
+        return cls._make(row, row.tables_included, row.metadata_, row.progress)
+
+    @classmethod
+    def from_listing(cls, row: Any) -> "Backup":
+        """From repository.list_newest_first's rows: the columns, jsonb ones as text."""
+        return cls._make(
+            row, stored(row.tables_included), stored(row.metadata), stored(row.progress)
+        )
+
+    @classmethod
+    def _make(cls, row: Any, tables: Any, metadata: Any, progress: Any) -> "Backup":
         return cls(
             id=strawberry.ID(str(row.id)),
             backup_id=row.backup_id,
             type=BackupType(row.backup_type),
             status=BackupStatus(row.status),
             description=row.description,
-            tables_included=list(row.tables_included or []),
             size_bytes=BigInt(row.file_size_bytes) if row.file_size_bytes is not None else None,
             file_path=row.file_path,
             created_at=row.created_at,
             completed_at=row.completed_at,
             error_message=row.error_message,
-            metadata=cast(JSON, row.metadata_),
-            progress_report=row.progress,
+            tables_json=tables,
+            metadata_json=metadata,
+            progress_json=progress,
             pinned=row.pinned,
             deleted_at=row.deleted_at,
             cursor=encode_cursor(row.created_at, row.id),
