@@ -12,7 +12,7 @@ NODE_STAMPS := $(addsuffix /node_modules/.installed,$(NODE_DIRS))
 # chromedriver); as root on Debian it installs both when missing.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install run test lint schema schema-check bench chaos clean chromium
+.PHONY: install run test lint schema schema-check bench bench-api chaos clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ chaos: install
 # Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--repeat 3" (see bench/README.md).
 bench: install
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The API under load and the progress latency to subscribers (bench/api.py), e.g. BENCH_ARGS=--no-search.
+bench-api: install
+	$(BIN)/python -m bench.api $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
