@@ -46,6 +46,15 @@ mutation RestoreBackup($input: RestoreBackupInput!) {{
   restoreBackup(input: $input) {{ {RESTORE_FIELDS} }}
 }}"""
 
+RESTORE_PLAN = """
+query RestorePlan($input: RestoreBackupInput!) {
+  restorePlan(input: $input) {
+    tablesReplaced { name rowsNow rowsInBackup }
+    tablesCreated columnsAdded columnsLost objectsDropped
+    uploadsReplaced preRestoreSnapshot warnings refusal
+  }
+}"""
+
 RESTORE_PROGRESS = f"""
 subscription RestoreProgress($id: ID!) {{ restoreProgress(id: $id) {{ {RESTORE_FIELDS} }} }}
 """

@@ -118,3 +118,33 @@ def restore_details(console: Console, operation: dict[str, Any]) -> None:
             ),
         ],
     )
+
+
+def restore_plan(console: Console, backup_id: str, plan: dict[str, Any]) -> None:
+    """What a restore would do: tables replaced (rows now → in the backup), created, columns."""
+    replaced = plan["tablesReplaced"]
+    if replaced:
+        table = Table("table replaced", "rows now", "rows in the backup", title_justify="left")
+        table.title = f"restoring {backup_id}"
+        for item in replaced:
+            table.add_row(escape(item["name"]), str(item["rowsNow"]), str(item["rowsInBackup"]))
+        console.print(table)
+    rows = [
+        ("tables created", ", ".join(plan["tablesCreated"])),
+        ("columns added", ", ".join(plan["columnsAdded"])),
+        ("columns lost", ", ".join(plan["columnsLost"])),
+        ("objects dropped", ", ".join(plan["objectsDropped"])),
+        ("uploads", "replaced" if plan["uploadsReplaced"] else "left as they are"),
+        (
+            "first",
+            "a pre-restore snapshot (restoring it undoes this)"
+            if plan["preRestoreSnapshot"]
+            else "no pre-restore snapshot",
+        ),
+        ("warnings", "\n".join(plan["warnings"])),
+    ]
+    for name, value in rows:
+        if value:
+            console.print(f"[bold]{name}[/]: {escape(value)}")
+    if plan["refusal"]:
+        console.print(f"[bold red]refused[/]: {escape(plan['refusal'])}")

@@ -106,6 +106,7 @@ async def test_on_a_terminal_it_shows_the_tables_and_asks_for_the_code(
 
     assert status == 0, screen
     assert "public.meals" in screen and code in screen
+    assert "rows in the backup" in screen  # the plan: rows now and in the backup
     assert await target.fetchval("SELECT count(*) FROM meals") == 3
 
 
@@ -168,3 +169,58 @@ async def test_an_interrupted_wait_exits_130_and_the_job_goes_on(
     assert error["code"] == "INTERRUPTED" and "goes on" in error["message"]
     backup_id = line.split()[2].decode()
     assert (await backup_row(pipeline_context, backup_id)).status == "creating"
+
+
+async def test_restore_plan_prints_what_would_be_replaced_and_changes_nothing(
+    live_server: str,
+    admin_token: str,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+) -> None:
+    backup_id = await _backup_to_restore(pipeline_context, target)
+
+    run = await lifeboat(live_server, admin_token, "restore-plan", backup_id, "--json")
+
+    assert run.returncode == 0, run.stderr
+    plan = run.document
+    assert plan["tablesReplaced"] == [{"name": "public.meals", "rowsNow": 0, "rowsInBackup": 3}]
+    assert plan["refusal"] is None and plan["preRestoreSnapshot"] is True
+    assert await target.fetchval("SELECT count(*) FROM meals") == 0
+
+
+async def test_restore_into_another_database_with_the_options(
+    live_server: str,
+    admin_token: str,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    worker: dramatiq.Worker,
+) -> None:
+    backup_id = await _backup_to_restore(pipeline_context, target)
+    code = code_for(pipeline_context, backup_id)
+    other = f"lbtest_cli_{os.getpid()}"
+    try:
+        run = await lifeboat(
+            live_server, admin_token, "restore", backup_id, "--code", code,
+            "--target-database", other, "--table", "meals", "--wait", "--json",
+        )  # fmt: skip
+
+        assert run.returncode == 0, run.stderr
+        assert run.document["targetDatabase"] == other
+        assert run.document["recordsCount"] == {"public.meals": 3}
+        assert await target.fetchval("SELECT count(*) FROM meals") == 0  # the target untouched
+    finally:
+        await target.execute(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
+
+
+async def test_options_the_api_refuses_exit_3(
+    live_server: str,
+    admin_token: str,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+) -> None:
+    backup_id = await _backup_to_restore(pipeline_context, target)
+    args = ("restore-plan", backup_id, "--schema", "backup", "--table", "meals", "--json")
+
+    run = await lifeboat(live_server, admin_token, *args)
+
+    assert (run.returncode, run.document["error"]["code"]) == (3, "BAD_USER_INPUT")
