@@ -18,7 +18,9 @@ Format version 2 (JSON, camelCase keys):
   compares with the rows it reads back;
 - encryption (v3, null when the archive is not encrypted): algorithm, key id and wrapped data
   key, and the manifest's MAC (app/archive/sealing.py). In an encrypted archive every object
-  is a framed AES-GCM stream and streamSha256 is an HMAC under the data key.
+  is a framed AES-GCM stream and streamSha256 is an HMAC under the data key;
+- requestedAt, createdBy (the requester's e-mail), description, metadata (v3, empty before):
+  the backup's record as Lifeboat kept it, so `lifeboat catalog rebuild` can re-create it.
 Version 1 archives (no schema, no database, no stream digests) are still read; what needs
 their schema refuses them with `require_schema`.
 A partitioned table is one entry (kind 'p') named by its root: one stream with the rows of all
@@ -130,6 +132,11 @@ class Manifest:
     schema: SchemaEntry | None = None
     database: DatabaseEntry | None = None
     encryption: EncryptionEntry | None = None
+    # The backup's record (system_backups) when the export ran; empty before version 3.
+    requested_at: str = ""  # its created_at: retention counts from it
+    created_by: str = ""  # the requesting admin's e-mail
+    description: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)  # scheduleId, preRestoreFor, …
     schema_fingerprint: str = ""
     format: str = FORMAT_NAME
     format_version: int = FORMAT_VERSION
@@ -235,7 +242,7 @@ def _to_snake(key: str) -> str:
 
 
 # Maps whose keys are data (PostgreSQL setting names), not field names to convert.
-_VERBATIM = {"session_settings", "sessionSettings"}
+_VERBATIM = {"session_settings", "sessionSettings", "metadata"}
 
 
 def _camel(value: Any) -> Any:

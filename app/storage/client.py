@@ -4,6 +4,7 @@ import builtins
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, cast
 
 import urllib3
@@ -18,6 +19,7 @@ from app.settings import Settings
 class StoredObject:
     key: str
     size: int
+    modified: datetime | None = None
 
 
 def create_client(settings: Settings) -> Minio:
@@ -89,9 +91,14 @@ class ObjectStore:
             raise
         return True
 
+    def folders(self, prefix: str) -> list[str]:
+        """The prefixes one level below `prefix` ("a/" → "a/b/", …), not the objects in them."""
+        listing = self.client.list_objects(self.bucket, prefix=prefix, recursive=False)
+        return [obj.object_name or "" for obj in listing if obj.is_dir]
+
     def list(self, prefix: str) -> list[StoredObject]:
         return [
-            StoredObject(obj.object_name or "", obj.size or 0)
+            StoredObject(obj.object_name or "", obj.size or 0, obj.last_modified)
             for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True)
         ]
 

@@ -25,7 +25,7 @@ from app.backups import lifecycle, repository
 from app.crypto.datakey import DataKey
 from app.db import leases, locks
 from app.db.engine import transaction
-from app.db.models import SystemBackup
+from app.db.models import AdminUser, SystemBackup
 from app.jobs import UnknownJob
 from app.pipelines.context import PipelineContext
 from app.pipelines.export.errors import ExportFailed, SchemaDumpFailed, describe_failure
@@ -76,10 +76,12 @@ async def run_export(
 async def _run_leased(ctx: PipelineContext, backup_id: str, hold_target_lock: bool) -> Manifest:
     async with transaction(ctx.sessions) as session:
         backup = await repository.get_by_backup_id(session, backup_id)
+        creator = await session.get(AdminUser, backup.created_by) if backup else None
     if backup is None:
         raise UnknownJob("backup", backup_id)
     if backup.status != "creating":
         raise lifecycle.BackupNotCreating(f"backup {backup_id} is not waiting to be created")
+    creator_email = creator.email if creator else ""
     progress = ExportProgress()
     try:
         conn = await connect(ctx.settings)
@@ -93,7 +95,7 @@ async def _run_leased(ctx: PipelineContext, backup_id: str, hold_target_lock: bo
             # A retried message restarts from scratch: whatever an earlier run left goes.
             await lifecycle.discard_objects(ctx.archives, backup_id)
             await lifecycle.start(ctx.sessions, backup_id)
-            work = _export(ctx, conn, backup, progress, hold_target_lock)
+            work = _export(ctx, conn, backup, creator_email, progress, hold_target_lock)
             return await with_heartbeat(ctx, backup_id, progress, work)
         except lifecycle.BackupNotCreating:
             # Failed by the reaper (or someone) meanwhile: stop, keep nothing, change nothing.
@@ -128,6 +130,7 @@ async def _export(
     ctx: PipelineContext,
     conn: asyncpg.Connection,
     backup: SystemBackup,
+    creator_email: str,
     progress: ExportProgress,
     hold_target_lock: bool,
 ) -> Manifest:
@@ -147,6 +150,10 @@ async def _export(
         session_settings=dict(SESSION_SETTINGS),
         schema=schema,
         database=await read_database(conn),
+        requested_at=backup.created_at.isoformat(),
+        created_by=creator_email,
+        description=backup.description,
+        metadata=dict(backup.metadata_ or {}),
     )
     manifest.sequences = await read_sequences(conn, snapshot.tables, backup_type)
     progress.step = "export"
