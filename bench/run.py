@@ -116,7 +116,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-baseline", action="store_true", help="skip COPY floor, pg_dump and pg_restore"
     )
-    parser.add_argument("--no-restore", action="store_true", help="skip the Lifeboat restore")
+    parser.add_argument(
+        "--no-restore", action="store_true", help="skip the restores (Lifeboat's and pg_restore)"
+    )
     parser.add_argument(
         "--lifeboat-env",
         action="append",
@@ -188,7 +190,7 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
                 "pg_dump",
                 lambda: baseline.measure_pg_dump(dataset.DATABASE, path, args.repeat),
             )
-            if dump is not None:
+            if dump is not None and not args.no_restore:  # only the restore ratios use it
                 restore_db = f"{dataset.DATABASE}_pg_restore"
                 attempt(
                     results,

@@ -2,6 +2,7 @@
 
 import asyncio
 import io
+import json
 
 import asyncpg
 
@@ -11,7 +12,7 @@ from app.archive.sealing import open_manifest
 from app.crypto.datakey import DataKey
 from app.settings import get_settings
 from app.storage.client import ObjectStore
-from app.storage.keys import manifest_key
+from app.storage.keys import manifest_key, schema_key
 
 
 def stored_manifest(archives: ObjectStore, backup_id: str) -> Manifest:
@@ -53,3 +54,18 @@ async def load_archive(conn: asyncpg.Connection, archives: ObjectStore, manifest
                 columns=[column.name for column in entry.columns] or None,
                 source=io.BytesIO(data),
             )
+
+
+def as_format_version_1(archives: ObjectStore, backup_id: str) -> str:
+    """Turn an archive into one written before schemas were archived; returns its createdAt."""
+    manifest = json.loads(archives.get_bytes(manifest_key(backup_id)))
+    version_2 = ("schema", "database", "requestedAt", "createdBy", "description", "metadata")
+    for added_in_version_2 in version_2:
+        del manifest[added_in_version_2]
+    for table in manifest["tables"]:
+        del table["streamSha256"]
+    manifest["formatVersion"] = 1
+    archives.delete_prefix(schema_key(backup_id))
+    archives.put_bytes(manifest_key(backup_id), json.dumps(manifest).encode())
+    created_at: str = manifest["createdAt"]
+    return created_at

@@ -78,3 +78,15 @@ def of_version(folder: Path, version: str) -> Path:
 
 def _sql_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def hanging(folder: Path, pid_file: Path) -> Path:
+    """A pg_dump that writes the start of a dump, then never ends (its pid in `pid_file`)."""
+    return _install(
+        folder,
+        f"""if [ "$1" = "--version" ]; then exec {REAL} "$@"; fi
+printf 'PGDMP a dump that hangs'
+echo $$ > {shlex.quote(str(pid_file))}
+exec sleep 600
+""",
+    )

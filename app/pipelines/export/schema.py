@@ -16,7 +16,10 @@ import asyncio
 import json
 import logging
 import os
+import subprocess
+import tempfile
 from collections.abc import Callable
+from typing import IO
 
 import asyncpg
 
@@ -69,7 +72,8 @@ async def _run_pg_dump(
 ) -> None:
     dbname, secrets = libpq_target(settings.target_database_url)
     lock_wait_ms = max(1, round(settings.schema_lock_timeout_seconds * 1000))
-    args = [
+    command = [
+        pg_dump,
         "--schema-only",
         "--format=custom",
         f"--snapshot={snapshot_id}",
@@ -79,48 +83,57 @@ async def _run_pg_dump(
         f"--dbname={dbname}",
     ]
     env = {"PGCONNECT_TIMEOUT": "30", **os.environ, **secrets}
-    process = await asyncio.create_subprocess_exec(
-        pg_dump,
-        *args,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env=env,
-    )
-    assert process.stdout is not None and process.stderr is not None
-    stderr = asyncio.create_task(_tail(process.stderr, STDERR_BYTES))
-    try:
-        while chunk := await process.stdout.read(READ_BYTES):
-            await asyncio.to_thread(writer.write, chunk)
-            on_bytes(len(chunk))
-        code = await process.wait()
-        said = await stderr
-    finally:
-        if process.returncode is None:  # failed or cancelled: pg_dump must not outlive us
-            process.kill()
-            await process.wait()
-        stderr.cancel()
+    # stderr to a file, not a pipe: nothing has to drain it while stdout is read.
+    with tempfile.TemporaryFile() as stderr:
+        process = await asyncio.to_thread(
+            subprocess.Popen,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+        )
+        try:
+            # One thread reads pg_dump's stdout into the writer until it ends (measured: an
+            # asyncio subprocess, its watcher thread and a thread hop per chunk kept ~10 MB
+            # more resident in a worker from one backup to the next).
+            code = await asyncio.to_thread(_pump, process, writer, on_bytes)
+        finally:
+            if process.poll() is None:  # failed or cancelled: pg_dump must not outlive us
+                process.kill()
+                await asyncio.to_thread(process.wait)
+        said = _tail(stderr, STDERR_BYTES)
     if code != 0:
-        retryable = _gave_up_on_a_lock(said)
         raise SchemaDumpFailed(
             f"pg_dump could not archive the schema (exit code {code}): {said or 'no message'}",
-            retryable=retryable,
+            retryable=_gave_up_on_a_lock(said),
         )
     if said:
         logger.warning("pg_dump: %s", said)
 
 
+def _pump(
+    process: "subprocess.Popen[bytes]", writer: ArchiveObjectWriter, on_bytes: Callable[[int], None]
+) -> int:
+    """Copy the process's stdout into `writer` until it closes; returns its exit code."""
+    assert process.stdout is not None
+    with process.stdout:
+        while chunk := process.stdout.read(READ_BYTES):
+            writer.write(chunk)
+            on_bytes(len(chunk))
+    return process.wait()
+
+
+def _tail(file: IO[bytes], limit: int) -> str:
+    """The last `limit` bytes written to `file`, as one line."""
+    size = file.seek(0, os.SEEK_END)
+    file.seek(max(0, size - limit))
+    return file.read().decode(errors="replace").strip().replace("\n", " / ")
+
+
 def _gave_up_on_a_lock(said: str) -> bool:
     # pg_dump 15 times its LOCK TABLE out with statement_timeout; other versions lock_timeout.
     return "LOCK TABLE" in said and ("timeout" in said or "could not obtain lock" in said)
-
-
-async def _tail(stream: asyncio.StreamReader, limit: int) -> str:
-    """Everything `stream` says until it closes, keeping only the last `limit` bytes."""
-    kept = b""
-    while chunk := await stream.read(READ_BYTES):
-        kept = (kept + chunk)[-limit:]
-    return kept.decode(errors="replace").strip().replace("\n", " / ")
 
 
 async def read_database(conn: asyncpg.Connection) -> DatabaseEntry:

@@ -22,6 +22,7 @@ from app.storage.client import ObjectStore
 from tests.support import pg_dump
 from tests.support.fixture_schema import create_fixture_schema
 from tests.support.pipeline import backup_row, create_backup_row
+from tests.support.worker import wait_for
 
 
 def with_settings(ctx: PipelineContext, **changes: object) -> PipelineContext:
@@ -147,6 +148,29 @@ async def test_a_failing_pg_dump_fails_the_backup_with_its_message_and_nothing_s
     assert row.error_message is not None
     assert "pg_dump could not archive the schema (exit code 1)" in row.error_message
     assert "out of shared memory" in row.error_message
+    assert ctx.archives.list(keys.backup_prefix(backup_id)) == []
+
+
+async def test_a_cancelled_export_kills_its_pg_dump_and_keeps_nothing(
+    pipeline_context: PipelineContext, target: asyncpg.Connection, tmp_path: Path
+) -> None:
+    pid_file = tmp_path / "pg_dump.pid"
+    folder = pg_dump.hanging(tmp_path / "bin", pid_file)
+    ctx = with_settings(pipeline_context, pg_bin_dir=str(folder))
+    backup_id = await create_backup_row(ctx, target, "full")
+    export = asyncio.create_task(run_export(ctx, backup_id))
+    await wait_for(pid_file.exists, timeout=60, message="pg_dump to start")
+    pid = int(pid_file.read_text())
+
+    export.cancel()  # as a worker shutting down does
+    with pytest.raises(asyncio.CancelledError):
+        await export
+
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # killed and reaped, not left running or a zombie
+    row = await backup_row(ctx, backup_id)
+    assert row.status == "failed" and row.error_message is not None
+    assert "cancelled during the schema step" in row.error_message
     assert ctx.archives.list(keys.backup_prefix(backup_id)) == []
 
 

@@ -31,6 +31,7 @@ from app.storage import keys
 from app.storage.client import ObjectStore, create_client
 from tests.conftest import drop_bucket, drop_database
 from tests.restores.support import completed_backup, request_restore
+from tests.support.archive import as_format_version_1
 from tests.support.fixture_schema import create_fixture_schema, table_fingerprints
 from tests.support.pipeline import backup_row
 
@@ -81,6 +82,26 @@ async def scheduled_backup(ctx: PipelineContext, target: asyncpg.Connection) -> 
     return row.backup_id, schedule_id
 
 
+async def test_an_unreadable_bucket_fails_in_one_line_and_records_nothing(
+    settings: Settings, lost_database_url: str
+) -> None:
+    missing = f"{settings.s3_bucket}-never-created"
+    after_loss = settings.model_copy(
+        update={"database_url": lost_database_url, "s3_bucket": missing}
+    )
+
+    result = await rebuild(after_loss)
+
+    assert result.returncode == 1 and result.stdout == ""
+    failure = [line for line in result.stderr.splitlines() if "catalog rebuild failed" in line]
+    assert len(failure) == 1 and "NoSuchBucket" in failure[0], result.stderr
+    conn = await asyncpg.connect(lost_database_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM lifeboat.system_backups") == 0
+    finally:
+        await conn.close()
+
+
 async def records(ctx: PipelineContext) -> dict[str, tuple[SystemBackup, AdminUser]]:
     async with ctx.sessions() as session:
         rows = await session.execute(
@@ -121,6 +142,8 @@ async def test_lost_catalog_is_rebuilt_from_the_bucket_then_listed_and_restored(
     full = await completed_backup(ctx, target, "full")
     partial = await completed_backup(ctx, target, "partial", ["public.ingredients"])
     scheduled, old_schedule_id = await scheduled_backup(ctx, target)
+    legacy = await completed_backup(ctx, target, "partial", ["public.households"])
+    legacy_taken_at = as_format_version_1(own_bucket, legacy)
     damaged = await completed_backup(ctx, target, "partial", ["public.categories"])
     own_bucket.delete_prefix(keys.table_key(damaged, 0))
     own_bucket.put_bytes(keys.table_key("bk_unfinished", 0), b"an export that never ended")
@@ -132,20 +155,20 @@ async def test_lost_catalog_is_rebuilt_from_the_bucket_then_listed_and_restored(
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == (
-        "catalog rebuilt: 3 backup(s) added, 0 already recorded, 2 skipped "
+        "catalog rebuilt: 4 backup(s) added, 0 already recorded, 2 skipped "
         f"(backups/{damaged}/, backups/bk_unfinished/)\n"
     )
     assert "Traceback" not in result.stderr
     assert f"{keys.table_key(damaged, 0)} (public.categories) is missing" in result.stderr
     assert "has no manifest" in result.stderr
     again = await rebuild(after_loss)
-    assert again.stdout.startswith("catalog rebuilt: 0 backup(s) added, 3 already recorded")
+    assert again.stdout.startswith("catalog rebuilt: 0 backup(s) added, 4 already recorded")
 
     engine = create_engine(lost_database_url, pool_size=2)
     rebuilt = replace(ctx, settings=after_loss, sessions=session_factory(engine))
     try:
         recorded = await records(rebuilt)
-        assert sorted(recorded) == sorted([full, partial, scheduled])
+        assert sorted(recorded) == sorted([full, partial, scheduled, legacy])
         for backup_id, original in originals.items():
             row, creator = recorded[backup_id]
             assert (row.status, row.backup_type) == ("completed", original.backup_type)
@@ -167,6 +190,12 @@ async def test_lost_catalog_is_rebuilt_from_the_bucket_then_listed_and_restored(
         assert row.metadata_ is not None and row.metadata_["scheduleId"] == str(seeded)
         assert row.metadata_["originalScheduleId"] == old_schedule_id
         assert row.description == "daily: due 02:00"
+
+        row, creator = recorded[legacy]
+        assert row.created_at.isoformat() == legacy_taken_at
+        assert row.tables_included == ["public.households"]
+        assert creator.email == auth_service.SYSTEM_ACCOUNT_EMAIL
+        assert row.metadata_ is not None and "originalCreatedBy" not in row.metadata_
 
         listed = {b["backupId"]: b for b in await listed_by_the_api(after_loss)}
         assert listed[partial]["tablesIncluded"] == ["public.ingredients"]
