@@ -30,6 +30,7 @@ from app.archive.manifest import Manifest
 from app.auth.repository import find_admin_by_email
 from app.auth.service import SYSTEM_ACCOUNT_EMAIL, ensure_admin
 from app.catalog import repository
+from app.crypto.keyring import KeyRing
 from app.errors import PreconditionFailed
 from app.pipelines.restore.validate import read_manifest
 from app.storage import keys
@@ -61,17 +62,23 @@ class _Archive:
     stored_at: datetime | None
 
 
-async def rebuild_catalog(session: AsyncSession, archives: ObjectStore) -> RebuildReport:
-    """Record every whole archive under backups/ that has no record; flushes, never commits."""
+async def rebuild_catalog(
+    session: AsyncSession, archives: ObjectStore, keyring: KeyRing
+) -> RebuildReport:
+    """Record every whole archive under backups/ that has no record; flushes, never commits.
+
+    An encrypted archive is recorded only once its manifest authenticates with a configured
+    key (LIFEBOAT_ENCRYPTION_KEY or _OLD_KEYS): a manifest is believed only when it can be.
+    """
     report = RebuildReport()
     recorded = await repository.recorded_backup_ids(session)
-    for prefix in sorted(await asyncio.to_thread(archives.folders, keys.BACKUPS_ROOT)):
+    for prefix in sorted(await asyncio.to_thread(archives.list_folders, keys.BACKUPS_ROOT)):
         backup_id = keys.backup_id_of(prefix)
         if backup_id in recorded:
             report.already_recorded.append(backup_id)
             continue
         try:
-            archive = await asyncio.to_thread(_read_archive, archives, backup_id)
+            archive = await asyncio.to_thread(_read_archive, archives, backup_id, keyring)
         except PreconditionFailed as why:
             logger.warning("skipped %s: %s", prefix, why.message)
             report.skipped[prefix] = why.message
@@ -84,9 +91,9 @@ async def rebuild_catalog(session: AsyncSession, archives: ObjectStore) -> Rebui
     return report
 
 
-def _read_archive(archives: ObjectStore, backup_id: str) -> _Archive:
+def _read_archive(archives: ObjectStore, backup_id: str, keyring: KeyRing) -> _Archive:
     """The archive's manifest, checked whole as a restore checks it (blocking)."""
-    manifest = read_manifest(archives, backup_id)
+    manifest = read_manifest(archives, backup_id, keyring)
     stored = archives.list(keys.backup_prefix(backup_id))
     manifest_object = next(o for o in stored if o.key == keys.manifest_key(backup_id))
     return _Archive(manifest, sum(o.size for o in stored), manifest_object.modified)
@@ -116,7 +123,8 @@ async def _record(session: AsyncSession, archive: _Archive) -> dict[str, Any]:
         "description": manifest.description,
         "metadata_": metadata,
         "created_at": requested_at,
-        "completed_at": archive.stored_at or requested_at,
+        # Object stores keep whole seconds: never before the request it completed.
+        "completed_at": max(archive.stored_at or requested_at, requested_at),
         "progress": {"step": "completed"},
     }
 

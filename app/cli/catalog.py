@@ -53,7 +53,7 @@ async def _rebuild(settings: Settings) -> RebuildReport:
     engine = create_engine(settings.database_url, pool_size=1)
     try:
         async with transaction(session_factory(engine)) as session:
-            return await rebuild_catalog(session, archives)
+            return await rebuild_catalog(session, archives, settings.keyring)
     finally:
         await engine.dispose()
 

@@ -91,11 +91,6 @@ class ObjectStore:
             raise
         return True
 
-    def folders(self, prefix: str) -> list[str]:
-        """The prefixes one level below `prefix` ("a/" → "a/b/", …), not the objects in them."""
-        listing = self.client.list_objects(self.bucket, prefix=prefix, recursive=False)
-        return [obj.object_name or "" for obj in listing if obj.is_dir]
-
     def list(self, prefix: str) -> list[StoredObject]:
         return [
             StoredObject(obj.object_name or "", obj.size or 0, obj.last_modified)

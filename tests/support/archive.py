@@ -57,11 +57,13 @@ async def load_archive(conn: asyncpg.Connection, archives: ObjectStore, manifest
 
 
 def as_format_version_1(archives: ObjectStore, backup_id: str) -> str:
-    """Turn an archive into one written before schemas were archived; returns its createdAt."""
+    """Turn a plain (unencrypted) archive into one written before schemas were archived, as
+    version 1 wrote it; returns its createdAt."""
     manifest = json.loads(archives.get_bytes(manifest_key(backup_id)))
-    version_2 = ("schema", "database", "requestedAt", "createdBy", "description", "metadata")
-    for added_in_version_2 in version_2:
-        del manifest[added_in_version_2]
+    assert manifest.pop("encryption") is None, "version 1 archives were never encrypted"
+    added_since = ("schema", "database", "requestedAt", "createdBy", "description", "metadata")
+    for field in added_since:
+        del manifest[field]
     for table in manifest["tables"]:
         del table["streamSha256"]
     manifest["formatVersion"] = 1
