@@ -46,6 +46,7 @@ def own_bucket(settings: Settings, services: None) -> Iterator[ObjectStore]:
     store.ensure_bucket()
     yield store
     drop_bucket(store)
+    store.close()
 
 
 @pytest.fixture
