@@ -27,10 +27,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.archive.manifest import Manifest
+from app.archive.sealing import recorded_encryption
 from app.auth.repository import find_admin_by_email
 from app.auth.service import SYSTEM_ACCOUNT_EMAIL, ensure_admin
 from app.catalog import repository
 from app.crypto.keyring import KeyRing
+from app.db.models import SystemBackup
 from app.errors import PreconditionFailed
 from app.pipelines.restore.validate import read_manifest
 from app.storage import keys
@@ -93,7 +95,8 @@ async def rebuild_catalog(
 
 def _read_archive(archives: ObjectStore, backup_id: str, keyring: KeyRing) -> _Archive:
     """The archive's manifest, checked whole as a restore checks it (blocking)."""
-    manifest = read_manifest(archives, backup_id, keyring)
+    # No record to compare with (require_encrypted): the manifest alone must authenticate.
+    manifest = read_manifest(archives, SystemBackup(backup_id=backup_id, metadata_={}), keyring)
     stored = archives.list(keys.backup_prefix(backup_id))
     manifest_object = next(o for o in stored if o.key == keys.manifest_key(backup_id))
     return _Archive(manifest, sum(o.size for o in stored), manifest_object.modified)
@@ -103,6 +106,9 @@ async def _record(session: AsyncSession, archive: _Archive) -> dict[str, Any]:
     """The system_backups row of an archive, as the export had it where the manifest says."""
     manifest = archive.manifest
     metadata = {**manifest.metadata, "catalogRebuiltAt": datetime.now(UTC).isoformat()}
+    encryption = recorded_encryption(manifest)
+    if encryption:  # as the export records it: a plain manifest in its place is refused later
+        metadata["encryption"] = encryption
     creator = None
     if manifest.created_by:
         creator = await find_admin_by_email(session, manifest.created_by)

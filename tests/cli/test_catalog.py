@@ -184,6 +184,8 @@ async def test_lost_catalog_is_rebuilt_from_the_bucket_then_listed_and_restored(
             assert creator.email == auth_service.SYSTEM_ACCOUNT_EMAIL
             assert row.metadata_ is not None
             assert row.metadata_["originalCreatedBy"] == "exporter@test.local"
+            assert original.metadata_ is not None  # encrypted, recorded as the export does
+            assert row.metadata_["encryption"] == original.metadata_["encryption"]
         row, _ = recorded[scheduled]
         async with rebuilt.sessions() as session:
             seeded = await session.scalar(
