@@ -28,7 +28,7 @@ DEFAULT_URL = "http://127.0.0.1:8000/graphql"
 REFUSED = 3
 UNREACHABLE = 4
 # The codes that say the API itself failed, not that it refused the request.
-SERVER_FAULTS = {"INTERNAL_SERVER_ERROR"}
+SERVER_FAULTS = {"INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"}
 # The websocket close code of a refused connection_init (the token), as the API sends it.
 WS_REFUSED = 4403
 

@@ -9,6 +9,10 @@ class Jobs(Protocol):
     def restore_backup(self, restore_id: str) -> None: ...
 
 
+class JobNotSent(Exception):
+    """The broker did not take a job's message (it is down or unreachable)."""
+
+
 class UnknownJob(Exception):
     """A message names a job that Lifeboat's database (as this worker sees it) does not hold."""
 

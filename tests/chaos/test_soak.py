@@ -67,9 +67,16 @@ class Job:
     settle_seconds: float | None = None  # from the fault to the final state
     # Whether a worker had started the job when the fault came (else it was still queued).
     started_at_fault: bool | None = None
+    # For a job still queued at the fault: when a (live) worker started it. A settle time is
+    # then the wait for redelivery plus the job's own run, which this splits.
+    restarted_seconds: float | None = None
 
     def describe(self) -> str:
-        return f"{self.kind} {self.job_id}, {self.fault}, then {self.status}"
+        text = f"{self.kind} {self.job_id}, {self.fault}, then {self.status}"
+        if self.restarted_seconds is not None and self.settle_seconds is not None:
+            ran = self.settle_seconds - self.restarted_seconds
+            text += f"; started {self.restarted_seconds:.1f} s after the fault, ran {ran:.1f} s"
+        return text
 
 
 @dataclass
@@ -162,13 +169,16 @@ class Chaos:
         return False
 
 
-async def settle(api: Api, job: Job, injected_at: float | None) -> None:
+async def settle(api: Api, own_url: str, job: Job, injected_at: float | None) -> None:
     query, field_name = (
         (BACKUP_STATUS, "backup") if job.kind == "backup" else (RESTORE_STATUS, "restoreOperation")
     )
     pending = "CREATING" if job.kind == "backup" else "IN_PROGRESS"
 
     async def final() -> dict[str, Any] | None:
+        if injected_at is not None and job.started_at_fault is False:
+            if job.restarted_seconds is None and await started(own_url, job):
+                job.restarted_seconds = time.monotonic() - injected_at
         try:
             row = (await api(query, id=job.job_id))[field_name]
         except (httpx.HTTPError, AssertionError):
@@ -210,7 +220,7 @@ async def run_job(
         report.faults[fault] += 1
     else:
         job.fault = "none"
-    await settle(api, job, injected_at)
+    await settle(api, chaos.own_url, job, injected_at)
     report.jobs.append(job)
     return job
 

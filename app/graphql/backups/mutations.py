@@ -6,6 +6,7 @@ from app.backups import service
 from app.errors import BadUserInput
 from app.graphql.backups.types import Backup, BackupType, CreateBackupInput
 from app.graphql.context import Context
+from app.jobs.dispatch import send_job
 
 
 @strawberry.type
@@ -22,6 +23,7 @@ class BackupMutations:
             row = await service.create_backup(
                 session, target, admin, input.type.value, input.tables, input.description
             )
-        # Only now is the row committed, so the worker is sure to find it.
-        state.jobs.export_backup(row.backup_id)
+        # Only now is the row committed, so the worker is sure to find it. A broker that does
+        # not take the message fails the job and the request (SERVICE_UNAVAILABLE).
+        await send_job(state, "backup", row.backup_id)
         return Backup.from_row(row)

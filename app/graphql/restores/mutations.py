@@ -4,6 +4,7 @@ import strawberry
 
 from app.graphql.context import Context
 from app.graphql.restores.types import RestoreBackupInput, RestoreOperation
+from app.jobs.dispatch import send_job
 from app.restores import service
 
 
@@ -29,6 +30,7 @@ class RestoreMutations:
                 input.confirmation_code,
                 input.options(),
             )
-        # Only now is the row committed, so the worker is sure to find it.
-        state.jobs.restore_backup(str(row.id))
+        # Only now is the row committed, so the worker is sure to find it. A broker that does
+        # not take the message fails the job and the request (SERVICE_UNAVAILABLE).
+        await send_job(state, "restore", str(row.id))
         return RestoreOperation.from_row(row, backup)
