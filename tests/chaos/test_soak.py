@@ -176,9 +176,9 @@ async def settle(api: Api, own_url: str, job: Job, injected_at: float | None) ->
     pending = "CREATING" if job.kind == "backup" else "IN_PROGRESS"
 
     async def final() -> dict[str, Any] | None:
-        if injected_at is not None and job.started_at_fault is False:
-            if job.restarted_seconds is None and await started(own_url, job):
-                job.restarted_seconds = time.monotonic() - injected_at
+        waiting = job.started_at_fault is False and job.restarted_seconds is None
+        if injected_at is not None and waiting and await started(own_url, job):
+            job.restarted_seconds = time.monotonic() - injected_at
         try:
             row = (await api(query, id=job.job_id))[field_name]
         except (httpx.HTTPError, AssertionError):
