@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import new_database_report
 from bench.measure import MB
 
 # (name, goal, where we mean to end up): every ratio is "lower is better".
@@ -14,6 +15,7 @@ GOALS = {
     "restore_without_snapshot / pg_restore_j2": (1.0, None),
     "restore_whole / pg_restore_j2": (1.5, None),
     "restore worker peak RSS MB": (200.0, None),
+    **new_database_report.GOALS,
 }
 
 
@@ -49,6 +51,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
             _get(results, "restore", "wall_seconds"), pg_restore_j2
         ),
         "restore worker peak RSS MB": _get(results, "restore", "rss", "worker_peak_rss_mb"),
+        **new_database_report.ratios(results),
     }
 
 
@@ -234,6 +237,7 @@ def render(results: dict[str, Any]) -> str:
                 f"  target's statements over 0.3 s: {ran}; idle in transaction {idle:.1f}s; "
                 f"{work:.1f}s of statements on {connections} connection(s)"
             )
+    lines += new_database_report.render(results)
     problems = [
         f"{name}: {status}"
         for name in ("dataset", "floor", "pg_dump", "pg_restore", "backup", "restore")

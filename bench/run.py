@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ab, baseline, dataset, report
+from bench import ab, baseline, dataset, new_database, report
 from bench.graphql import GraphQL
 from bench.lifeboat import NotAvailable, run_backup, run_restore
 from bench.measure import best_of, load_average
@@ -70,7 +70,7 @@ def _repeated(repeat: int, step: Callable[[], dict[str, Any]]) -> dict[str, Any]
     return best
 
 
-def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
+def _lifeboat(results: dict[str, Any], args: argparse.Namespace, dump: Path | None) -> None:
     overrides = dict(item.split("=", 1) for item in args.lifeboat_env)
     with lifeboat_stack(dataset.DATABASE, RESULTS / "logs", overrides) as stack:
         results["object_store"] = stack.settings.s3_endpoint
@@ -100,6 +100,13 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace) -> None:
                 counts = dataset.count_rows()
                 restore["row_counts_match"] = counts == dataset.EXPECTED_ROWS
                 restore["row_counts"] = counts
+            attempt(
+                results,
+                "new_database",
+                lambda: new_database.measure(
+                    stack, gql, backup_id, dump, args.repeat, args.timeout
+                ),
+            )
         finally:
             gql.close()
 
@@ -181,10 +188,12 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     if info is None:
         return results
     described = dataset.DatasetInfo(**info)
-    if not args.no_baseline:
-        attempt(results, "floor", lambda: baseline.measure_floor(described, args.repeat))
-        with tempfile.TemporaryDirectory(prefix="lbbench-dump-") as scratch:
-            path = Path(scratch) / "bench.dump"
+    # The dump outlives the baseline: the new-database comparison restores it again beside
+    # Lifeboat's restore into a new database, in the same rounds.
+    with tempfile.TemporaryDirectory(prefix="lbbench-dump-") as scratch:
+        path: Path | None = Path(scratch) / "bench.dump"
+        if not args.no_baseline:
+            attempt(results, "floor", lambda: baseline.measure_floor(described, args.repeat))
             dump = attempt(
                 results,
                 "pg_dump",
@@ -197,10 +206,12 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
                     "pg_restore",
                     lambda: baseline.measure_pg_restore(path, restore_db, args.repeat),
                 )
-    if args.reference_env:
-        attempt(results, "ab", lambda: _ab(args))
-    else:
-        attempt(results, "lifeboat_stack", lambda: _lifeboat(results, args))
+        if args.no_baseline or results.get("pg_dump", {}).get("seconds") is None:
+            path = None
+        if args.reference_env:
+            attempt(results, "ab", lambda: _ab(args))
+        else:
+            attempt(results, "lifeboat_stack", lambda: _lifeboat(results, args, path))
     if results.get("lifeboat_stack") is None:
         results.pop("lifeboat_stack", None)  # nothing to say: the stack came up and went down
     results["load_after"] = load_average()
