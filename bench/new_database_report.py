@@ -59,6 +59,8 @@ def render(results: dict[str, Any]) -> list[str]:
             )
             lines.append(f"  {side} steps: {steps}")
         statements = (best.get("database") or {}).get("statements") or []
+        if not statements:
+            continue
         top = sorted(statements, key=lambda s: -s["seconds"])[:8]
         work = sum(s["seconds"] for s in statements)
         connections = len({s["pid"] for s in statements})
