@@ -202,3 +202,48 @@ async def test_restore_plan_tells_what_each_mode_would_do_and_changes_nothing(
         assert not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", scratch)
     finally:
         await admin.close()
+
+
+async def test_restore_plan_for_an_emptied_target_and_an_occupied_database(
+    gql: GraphQLClient,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    full_backup: str,
+    scratch: str,
+    settings: Settings,
+) -> None:
+    ctx = pipeline_context
+    # The target lost every table (as a database dropped and created empty); another database
+    # holds something already.
+    await target.execute("DROP TABLE meals, cooks")
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{scratch}"')
+    finally:
+        await admin.close()
+    occupied = await asyncpg.connect(settings.target_database_url.rsplit("/", 1)[0] + "/" + scratch)
+    try:
+        await occupied.execute("CREATE TABLE something (id int)")
+    finally:
+        await occupied.close()
+    rows = await restore_rows(settings)
+
+    emptied = (await gql(PLAN, inputs(ctx, full_backup)))["data"]["restorePlan"]
+    elsewhere = (await gql(PLAN, inputs(ctx, full_backup, targetDatabase=scratch)))["data"][
+        "restorePlan"
+    ]
+
+    assert emptied == {
+        "tablesReplaced": [],
+        "tablesCreated": ["public.cooks", "public.meals"],
+        "columnsAdded": [],
+        "columnsLost": [],
+        "objectsDropped": [],
+        "uploadsReplaced": True,
+        "preRestoreSnapshot": True,
+        "warnings": [],
+        "refusal": None,
+    }
+    assert f"database {scratch} exists and is not empty" in elsewhere["refusal"]
+    assert await restore_rows(settings) == rows
+    assert await target.fetchval("SELECT to_regclass('meals')") is None
