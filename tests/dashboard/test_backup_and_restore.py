@@ -23,6 +23,13 @@ def bar(dashboard: Dashboard, job: str) -> tuple[str | None, float | None]:
     return (found[0], found[1]) if found else (None, None)
 
 
+def plan_state(dashboard: Dashboard) -> str | None:
+    state: str | None = dashboard.js(
+        "return document.querySelector('#restore-plan')?.dataset.state"
+    )
+    return state
+
+
 async def test_create_a_backup_watch_it_live_then_restore_it_by_typing_the_code(
     dashboard: Dashboard,
     admin_token: str,
@@ -63,6 +70,12 @@ async def test_create_a_backup_watch_it_live_then_restore_it_by_typing_the_code(
     dashboard.click(f"{row} button.restore")
     dashboard.wait_for_text("#restore-dialog", "public.recipes")
     code = dashboard.wait(lambda: dashboard.text("#confirmation-code").strip("…"), "the code")
+    # Restore is offered once restorePlan answered without refusal; it shows the rows at stake.
+    dashboard.wait(lambda: plan_state(dashboard) == "ready", "the restore's plan")
+    assert dashboard.text("#plan-replaced tr[data-table='public.recipes']").split()[1:] == [
+        "100",
+        "500",
+    ]
 
     dashboard.find("#restore-confirm input").send_keys("WRONG-CODE")
     dashboard.click("#restore-confirm button[type=submit]")

@@ -1,9 +1,11 @@
-// The restore dialog: what the backup holds, the confirmation code, then restoreBackup with the
-// code the admin typed back, followed to its outcome.
+// The restore dialog: what the backup holds and what restoring it would do (restorePlan, for
+// the options chosen), the confirmation code, then restoreBackup with the code the admin typed
+// back and the same options, followed to its outcome.
 import { request } from "../api/client.js";
 import { BACKUP, RESTORE_BACKUP, RESTORE_CONFIRMATION_CODE } from "../api/documents.js";
 import { state, update } from "../store.js";
 import { loadBackups } from "./backups.js";
+import { defaultOptions, planRestore, restoreInput } from "./restore-plan.js";
 import { followRestore } from "./jobs.js";
 import { loadRestores } from "./restores.js";
 import { attempt } from "./run.js";
@@ -18,6 +20,12 @@ export async function openRestore(backupId) {
       error: null,
       busy: false,
       operationId: null,
+      options: defaultOptions(),
+      plan: null,
+      planError: null,
+      planning: false,
+      // How many answers restorePlan gave this dialog: lets a watcher tell a new one from the last.
+      planAnswers: 0,
     };
   });
   const data = await attempt(
@@ -31,6 +39,7 @@ export async function openRestore(backupId) {
     if (!data.backup) s.restoreDialog.error = { message: `No backup ${backupId}.` };
   });
   if (!data.backup) return;
+  planRestore();
   fetchCode(backupId);
 }
 
@@ -53,11 +62,10 @@ function dialogError(s, backupId, error) {
 
 /** Send restoreBackup with the code typed in `form`; the API checks it, not the page. */
 export async function confirmRestore(form) {
-  const dialog = state.restoreDialog;
-  const input = {
-    backupId: dialog.backupId,
-    confirmationCode: new FormData(form).get("confirmationCode").trim(),
-  };
+  const input = restoreInput(
+    state.restoreDialog,
+    new FormData(form).get("confirmationCode").trim()
+  );
   update((s) => {
     s.restoreDialog.busy = true;
     s.restoreDialog.error = null;

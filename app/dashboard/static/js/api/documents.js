@@ -57,6 +57,15 @@ export const RESTORE_CONFIRMATION_CODE = `
     restoreConfirmationCode(backupId: $backupId)
   }`;
 
+export const RESTORE_PLAN = `
+  query RestorePlan($input: RestoreBackupInput!) {
+    restorePlan(input: $input) {
+      tablesReplaced { name rowsNow rowsInBackup }
+      tablesCreated columnsAdded columnsLost objectsDropped uploadsReplaced preRestoreSnapshot
+      warnings refusal
+    }
+  }`;
+
 export const RESTORE_BACKUP = `
   mutation RestoreBackup($input: RestoreBackupInput!) {
     restoreBackup(input: $input) { ...RestoreFields }

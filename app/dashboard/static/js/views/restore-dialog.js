@@ -1,9 +1,10 @@
-// The restore dialog: what the backup holds, the code to type back, then the restore's
-// progress and outcome.
+// The restore dialog: what the backup holds, the options and what restoring with them would do,
+// the code to type back, then the restore's progress and outcome.
 import { html, nothing } from "../../vendor/lit-html/lit-html.js";
 import { closeRestore, confirmRestore, openRestore } from "../actions/restore.js";
 import { bytes, count, when } from "../format.js";
 import { badge, errorBox, progressBar } from "./parts.js";
+import { optionsForm, planAllowsRestore, planView } from "./restore-plan.js";
 
 function summary(backup) {
   return html`<dl class="facts">
@@ -20,7 +21,7 @@ function confirmForm(dialog) {
   return html`<form id="restore-confirm" @submit=${submit} autocomplete="off">
     <p>To restore, type this code: <code class="code" id="confirmation-code">${dialog.code ?? "…"}</code></p>
     <input name="confirmationCode" aria-label="Confirmation code" spellcheck="false" required />
-    <button type="submit" class="danger" ?disabled=${dialog.busy}>Restore</button>
+    <button type="submit" class="danger" ?disabled=${dialog.busy || !planAllowsRestore(dialog)}>Restore</button>
   </form>`;
 }
 
@@ -56,7 +57,11 @@ export function restoreDialog(state) {
     <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="restore-title" id="restore-dialog">
       <h2 id="restore-title">Restore ${dialog.backupId}</h2>
       ${dialog.backup ? summary(dialog.backup) : nothing}
-      ${dialog.operationId ? operationView(job) : dialog.backup ? confirmForm(dialog) : nothing}
+      ${dialog.operationId
+        ? operationView(job)
+        : dialog.backup
+          ? html`${optionsForm(dialog)} ${planView(dialog)} ${confirmForm(dialog)}`
+          : nothing}
       ${errorBox(dialog.error)}
       <button class="close" @click=${closeRestore}>Close</button>
     </div>
