@@ -1,13 +1,19 @@
 """`lifeboat backup create|list|show` against a running API and worker, as scripts use them."""
 
+import asyncio
+import json
+import subprocess
+from collections.abc import Callable
+
 import asyncpg
 import dramatiq
 from graphql import build_schema, parse, validate
 
 from app.cli import documents
-from tests.cli.api_client import closed_port, lifeboat
+from tests.cli.api_client import LIFEBOAT, TIMEOUT, cli_env, closed_port, lifeboat
 from tests.support.fixture_schema import create_fixture_schema
 from tests.support.server import ROOT
+from tests.support.worker import WorkerProcess
 
 
 def test_every_document_the_cli_sends_is_valid_against_the_schema() -> None:
@@ -98,3 +104,32 @@ async def test_bad_usage_exits_2_with_one_json_document(live_server: str, admin_
     assert "nope" in run.document["error"]["message"]
     run = await lifeboat(live_server, admin_token, "backup", "create", "--partial")
     assert run.returncode == 2 and run.stdout == ""
+
+
+async def test_a_backup_that_fails_while_followed_exits_1_with_its_error(
+    live_server: str,
+    admin_token: str,
+    target: asyncpg.Connection,
+    worker_processes: Callable[..., WorkerProcess],
+) -> None:
+    await target.execute("CREATE TABLE meals (id int); INSERT INTO meals VALUES (1)")
+    process = await asyncio.create_subprocess_exec(
+        str(LIFEBOAT),
+        *("backup", "create", "--partial", "meals", "--wait", "--json"),
+        env=cli_env(live_server, admin_token),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    # Accepted and followed while no worker runs; the table goes before a worker takes it.
+    first = await asyncio.wait_for(process.stderr.readline(), TIMEOUT)
+    assert b"creating" in first, first
+    await target.execute("DROP TABLE meals")
+    worker_processes()
+
+    out, err = await asyncio.wait_for(process.communicate(), TIMEOUT)
+
+    assert process.returncode == 1, err.decode()
+    backup = json.loads(out)
+    assert backup["status"] == "FAILED" and "meals" in backup["errorMessage"], backup
