@@ -1,4 +1,5 @@
-// Restore history: who restored what, when, the outcome, and the snapshot that undoes it.
+// Restore history: who restored what (into which database, with which schema), when, the
+// outcome with its warnings, and the snapshot that undoes it.
 import { html, nothing } from "../../vendor/lit-html/lit-html.js";
 import { repeat } from "../../vendor/lit-html/directives/repeat.js";
 import { openRestore } from "../actions/restore.js";
@@ -22,8 +23,11 @@ function records(operation) {
 function row(operation) {
   return html`<tr data-restore-id=${operation.id}>
     <td>${when(operation.startedAt)}</td>
-    <td><code>${operation.backupId}</code></td>
-    <td>${badge(operation.status)}${operation.errorLog ? html`<div class="note failed">${operation.errorLog}</div>` : nothing}</td>
+    <td><code>${operation.backupId}</code>
+      ${operation.targetDatabase ? html`<div class="note">into database <code>${operation.targetDatabase}</code></div>` : nothing}
+      ${operation.schema === "BACKUP" ? html`<div class="note">schema rewound to the backup's</div>` : nothing}</td>
+    <td>${badge(operation.status)}${operation.errorLog ? html`<div class="note failed">${operation.errorLog}</div>` : nothing}
+      ${operation.warnings.length ? html`<ul class="warnings">${operation.warnings.map((line) => html`<li>${line}</li>`)}</ul>` : nothing}</td>
     <td>${records(operation)}</td>
     <td class="number">${seconds(elapsed(operation.startedAt, operation.completedAt))}</td>
     <td>${who(operation.initiatedBy)}</td>
