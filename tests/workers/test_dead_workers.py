@@ -83,7 +83,8 @@ async def kill_and_wait(
     """SIGKILL the victim; wait for a live worker to settle its job; say how long it took."""
     victim.kill()
     killed_at = time.monotonic()
-    await wait_for(settled, timeout=60, message=f"a live worker to settle the {what}")
+    # The issue's bound: a dead worker's job is settled within 30 s (measured: 0.2-2.3 s).
+    await wait_for(settled, timeout=30, message=f"a live worker to settle the {what}")
     print(f"{what} settled {time.monotonic() - killed_at:.1f} s after the kill")
 
 
