@@ -1,4 +1,5 @@
-"""`make run` end to end: its own SeaweedFS, databases, demo, API, worker; restarts; clean stop."""
+"""`make run` end to end: its own SeaweedFS, databases, demo, API, worker; restarts; stops by
+SIGKILL of the supervisor (nothing left, the next starts at once) and by SIGTERM (clean)."""
 
 import asyncio
 import os
@@ -40,8 +41,10 @@ async def graphql(url: str, token: str, query: str) -> dict:
     return body["data"]
 
 
-async def test_make_run_starts_everything_restarts_a_dead_worker_and_stops_cleanly(
-    stack: Stack, stack_env: dict[str, str]
+# One test, not three: each `make run` start costs seconds (SeaweedFS, migrations, the demo),
+# and the SIGKILL and SIGTERM stops each need a stack that ran.
+async def test_make_run_starts_everything_restarts_its_children_and_leaves_nothing_when_stopped(
+    stack: Stack, stack_env: dict[str, str], tmp_path: Path
 ):
     ready = await asyncio.to_thread(stack.wait_for_ready)
     port = stack_env["LIFEBOAT_PORT"]
@@ -126,41 +129,36 @@ async def test_make_run_starts_everything_restarts_a_dead_worker_and_stops_clean
     await wait_for(weed_again, timeout=30, message="SeaweedFS to be started again")
     assert "recipes/1/photo.png" in {o.object_name for o in s3.list_objects(bucket, recursive=True)}
 
-    # SIGTERM to `make run`'s process group (make passes its copy on: the supervisor gets
-    # two) stops everything it started, SeaweedFS included, and frees the ports.
-    family = stack.descendants()
-    names = " ".join(" ".join(p.cmdline()) for p in family)
-    assert all(word in names for word in ("weed", "lifeboat serve", "dramatiq workers.actors"))
-    os.killpg(stack.process.pid, signal.SIGTERM)
-    await asyncio.to_thread(stack.process.wait, 40)
-    await wait_for(lambda: all(gone(p) for p in family), timeout=10, message="no process left")
-    log = stack.log.read_text()
-    assert "stopping worker" in log and "stopping SeaweedFS" in log
-    assert not port_answers("127.0.0.1", int(port))
-    assert not port_answers(s3_host, s3_port)
-
-
-async def test_a_sigkilled_make_run_leaves_nothing_and_the_next_starts_at_once(
-    stack: Stack, stack_env: dict[str, str], tmp_path: Path
-):
-    await asyncio.to_thread(stack.wait_for_ready)
-    port = int(stack_env["LIFEBOAT_PORT"])
+    # SIGKILL of the supervisor itself: its watchdog stops everything it started. A client
+    # keeps its connection open: the API closes it when it stops, which leaves the API's
+    # port in TIME_WAIT, and the next `make run` must start at once all the same.
     family = stack.descendants()
     names = " ".join(" ".join(p.cmdline()) for p in family)
     assert all(word in names for word in ("weed", "lifeboat serve", "lifeboat scheduler"))
     # Dramatiq's main process and the worker process it forked.
     assert sum("dramatiq workers.actors" in " ".join(p.cmdline()) for p in family) == 2
-    # A client keeping its connection open: the API closes it when it stops, which leaves
-    # the API's port in TIME_WAIT.
     async with httpx.AsyncClient() as client:
         assert (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
         stack.supervisor.kill()
         await wait_for(lambda: all(gone(p) for p in family), timeout=20, message="no process left")
-    assert time_wait_on(port)
+    assert time_wait_on(int(port))
 
     again = Stack(stack_env, tmp_path / "again.log")
     try:
         ready = await asyncio.to_thread(again.wait_for_ready)
-        assert ready.startswith(f"ready: http://127.0.0.1:{port}/graphql ")
+        assert ready.startswith(f"ready: {url} ")
+
+        # SIGTERM to `make run`'s process group (make passes its copy on: the supervisor
+        # gets two) stops everything it started, SeaweedFS included, and frees the ports.
+        family = again.descendants()
+        names = " ".join(" ".join(p.cmdline()) for p in family)
+        assert all(word in names for word in ("weed", "lifeboat serve", "dramatiq workers.actors"))
+        os.killpg(again.process.pid, signal.SIGTERM)
+        await asyncio.to_thread(again.process.wait, 40)
+        await wait_for(lambda: all(gone(p) for p in family), timeout=10, message="no process left")
+        log = again.log.read_text()
+        assert "stopping worker" in log and "stopping SeaweedFS" in log
+        assert not port_answers("127.0.0.1", int(port))
+        assert not port_answers(s3_host, s3_port)
     finally:
         await asyncio.to_thread(again.close)

@@ -1,5 +1,7 @@
 """The broker restarts, idle or with a job waiting in its queue: the API and the worker reconnect
-by themselves and every job runs, on Redis and on RabbitMQ.
+by themselves and every job runs, on Redis and on RabbitMQ. While it is down, a backup or a
+restore asked for fails at once with SERVICE_UNAVAILABLE naming the broker, and the job is
+FAILED saying why (never left CREATING or IN_PROGRESS for nobody), the target untouched.
 
 Each test has a broker server of its own (tests/support/brokers.py), restarted as the
 machine's are: Redis in memory only, so a restart loses the queued message and a worker sends
@@ -18,11 +20,13 @@ import pytest
 
 from app.pipelines.context import PipelineContext
 from tests.conftest import make_admin
+from tests.restores.support import clear_running_restores, code_for, completed_backup
 from tests.support.brokers import PrivateRabbitMQ, PrivateRedis
 from tests.support.server import running_server
 from tests.support.worker import WorkerProcess, wait_for
 
 CREATE = 'mutation { createBackup(input: {type: PARTIAL, tables: ["meals"]}) { backupId } }'
+RESTORE = "mutation ($input: RestoreBackupInput!) { restoreBackup(input: $input) { id } }"
 STATUS = "query ($id: String!) { backup(backupId: $id) { status errorMessage } }"
 
 
@@ -48,19 +52,61 @@ class Api:
         self.url, self.token = url, token
 
     async def __call__(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        async with httpx.AsyncClient(timeout=30) as http:
+        body = await self.answer(query, variables)
+        assert "errors" not in body, body
+        return body["data"]
+
+    async def answer(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        async with httpx.AsyncClient(timeout=120) as http:
             response = await http.post(
                 f"{self.url}/graphql",
                 json={"query": query, "variables": variables or {}},
                 headers={"Authorization": f"Bearer {self.token}"},
             )
-        body = response.json()
-        assert "errors" not in body, body
-        return body["data"]
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def refused_as_unavailable(
+        self, query: str, address: str, variables: dict[str, Any] | None = None
+    ) -> None:
+        error = (await self.answer(query, variables))["errors"][0]
+        assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE", error
+        assert address in error["message"] and "LIFEBOAT_BROKER_URL" in error["message"]
+        assert "guest" not in error["message"]  # the URL's credentials stay on the server
 
     async def backup_done(self, backup_id: str) -> dict[str, Any] | None:
         backup = (await self(STATUS, {"id": backup_id}))["backup"]
         return backup if backup["status"] != "CREATING" else None
+
+
+async def refused_while_down(
+    api: Api,
+    broker: PrivateRedis | PrivateRabbitMQ,
+    ctx: PipelineContext,
+    admin_id: Any,
+    restorable: str,
+) -> None:
+    """createBackup and restoreBackup refused with SERVICE_UNAVAILABLE, their jobs FAILED."""
+    address = f"127.0.0.1:{broker.port}"
+    await api.refused_as_unavailable(CREATE, address)
+    given = {"backupId": restorable, "confirmationCode": code_for(ctx, restorable)}
+    await api.refused_as_unavailable(RESTORE, address, {"input": given})
+    conn = await asyncpg.connect(ctx.settings.database_url)
+    try:
+        backup = await conn.fetchrow(
+            "SELECT status, error_message FROM lifeboat.system_backups WHERE created_by = $1",
+            admin_id,
+        )
+        restore = await conn.fetchrow(
+            "SELECT status, error_log FROM lifeboat.restore_operations WHERE initiated_by = $1",
+            admin_id,
+        )
+    finally:
+        await conn.close()
+    assert backup is not None and backup["status"] == "failed", backup
+    assert address in backup["error_message"]
+    assert restore is not None and restore["status"] == "failed", restore
+    assert address in restore["error_log"]
 
 
 def freeze(worker: WorkerProcess, signum: signal.Signals) -> None:
@@ -75,16 +121,27 @@ async def test_after_broker_restarts_the_api_and_worker_reconnect_and_queued_job
     tmp_path: Path,
 ) -> None:
     await target.execute("CREATE TABLE meals (id int); INSERT INTO meals VALUES (1), (2)")
-    _, token = await make_admin()
+    restorable = await completed_backup(pipeline_context, target, "partial", ["meals"])
+    await clear_running_restores(pipeline_context.settings.database_url)
+    admin_id, token = await make_admin()
     url = broker_server.url
-    fast = {"LIFEBOAT_REAP_INTERVAL_SECONDS": "1", "LIFEBOAT_REDISPATCH_AFTER_SECONDS": "15"}
+    # A job Redis lost is sent again 2 s after its request (15 s by default): what is
+    # proved is that it is, not the margin.
+    fast = {"LIFEBOAT_REAP_INTERVAL_SECONDS": "1", "LIFEBOAT_REDISPATCH_AFTER_SECONDS": "2"}
     worker = worker_processes(broker_url=url, env=fast)
     await wait_for(lambda: "ready for action" in worker.log(), timeout=60, message="the worker")
     with running_server(tmp_path, LIFEBOAT_BROKER_URL=url) as server:
         api = Api(server, token)
 
-        # Idle: nothing to lose; the API's and the worker's connections are dead after it.
-        broker_server.restart()
+        # Down while idle (the API and the worker had connected): what is asked for meanwhile
+        # fails at once, saying so, and is not left waiting for nobody.
+        broker_server.stop()
+        try:
+            await refused_while_down(api, broker_server, pipeline_context, admin_id, restorable)
+            await target.execute("INSERT INTO meals VALUES (3)")  # the restore did not run
+        finally:
+            broker_server.start()
+        # Back: the API's and the worker's connections died with it; they make new ones.
         first = (await api(CREATE))["createBackup"]["backupId"]
         done = await wait_for(lambda: api.backup_done(first), timeout=120, message="backup 1")
         assert done["status"] == "COMPLETED", (done, worker.log()[-3000:])
