@@ -400,6 +400,8 @@ async def test_soak(stack_env: dict[str, str], tmp_path: Path) -> None:
     left = leftovers(marker) + leftovers(stack_env["LIFEBOAT_DEVSTACK_DIR"])
     if left:
         report.problems.append(f"processes left over: {left}")
+    if report.stop_seconds > 20:  # the bound, an export running
+        report.problems.append(f"make run took {report.stop_seconds:.1f} s to stop (over 20 s)")
     print("\n" + "\n".join(report.lines(CYCLES)), flush=True)
     assert len(report.jobs) >= CYCLES and not report.problems, report.problems
 

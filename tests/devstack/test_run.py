@@ -154,7 +154,7 @@ async def test_make_run_starts_everything_restarts_its_children_and_leaves_nothi
         names = " ".join(" ".join(p.cmdline()) for p in family)
         assert all(word in names for word in ("weed", "lifeboat serve", "dramatiq workers.actors"))
         os.killpg(again.process.pid, signal.SIGTERM)
-        await asyncio.to_thread(again.process.wait, 40)
+        await asyncio.to_thread(again.process.wait, 20)  # the bound
         await wait_for(lambda: all(gone(p) for p in family), timeout=10, message="no process left")
         log = again.log.read_text()
         assert "stopping worker" in log and "stopping SeaweedFS" in log

@@ -106,7 +106,11 @@ def test_stop_leaves_no_process_even_one_ignoring_sigterm(supervisors):
     leader = psutil.Process(supervisor.pids()["family"])
     family = [leader.pid, *(p.pid for p in leader.children(recursive=True))]
     assert len(family) == 2
+    asked_at = time.monotonic()
     supervisor.stop()
+    # However a child answers SIGTERM, the stop ends once its stop_timeout is out: what keeps
+    # `make run`'s whole stop within the issue's 20 s (run.py gives children 10 s).
+    assert time.monotonic() - asked_at < program.stop_timeout + 3
     run_until(supervisor, lambda: all(gone(pid) for pid in family), timeout=10)
 
 
