@@ -14,6 +14,7 @@ import zstandard
 from app.crypto.keyring import generate_key
 from app.main import create_app
 from app.pipelines.context import PipelineContext
+from app.pipelines.drill.loader import new_database_loader
 from app.pipelines.drill.pipeline import run_drill
 from app.pipelines.restore.pipeline import run_restore
 from app.restores.confirmation import confirmation_code
@@ -25,7 +26,6 @@ from tests.pipelines.restore.test_failures import run_and_fail, unchecked_restor
 from tests.restores.support import completed_backup, database_state, request_restore, restore_row
 from tests.support.archive import copy_bytes, stored_manifest
 from tests.support.automation import RecordingJobs
-from tests.support.drill import pg_restore_loader
 from tests.support.drill import request as drill_request
 from tests.support.fixture_schema import create_fixture_schema
 from tests.support.pipeline import backup_row
@@ -236,11 +236,13 @@ async def test_a_drill_of_an_encrypted_backup_passes_and_without_its_key_cannot_
     await create_fixture_schema(target)
     backup_id = await completed_backup(ctx, target, "full")
 
-    passed = await run_drill(ctx, await drill_request(ctx, backup_id), pg_restore_loader)
+    passed = await run_drill(ctx, await drill_request(ctx, backup_id), new_database_loader(ctx))
     assert (passed.status, passed.error) == ("passed", None)
 
     other = replace(ctx, settings=Settings(encryption_key=generate_key()))
-    refused = await run_drill(other, await drill_request(other, backup_id), pg_restore_loader)
+    refused = await run_drill(
+        other, await drill_request(other, backup_id), new_database_loader(other)
+    )
     key_id = ctx.settings.keyring.current_id or "?"
     # ERROR, not FAILED: the backup is sound, the drill could not open it.
     assert refused.status == "error" and refused.error is not None

@@ -8,7 +8,6 @@ import uuid
 import asyncpg
 
 from app.archive.manifest import Manifest
-from app.archive.reader import read_object
 from app.archive.sealing import seal
 from app.archive.writer import ArchiveObjectWriter
 from app.auth import service as auth_service
@@ -18,9 +17,7 @@ from app.db.urls import with_database
 from app.drills.service import request_drill
 from app.pgtools import find_program
 from app.pipelines.context import PipelineContext
-from app.pipelines.drill.progress import DrillProgress
 from app.pipelines.drill.scratch import connect_server, list_scratch
-from app.pipelines.restore.load import load_table
 from app.settings import Settings, get_settings
 from app.storage.client import ObjectStore
 from app.storage.keys import manifest_key
@@ -45,75 +42,6 @@ async def copy_target(target_url: str, name: str) -> str:
     command = f"{dump} -Fc {shlex.quote(target_url)} | {restore} -d {shlex.quote(url)}"
     await asyncio.to_thread(subprocess.run, command, shell=True, check=True)
     return url
-
-
-async def pg_restore_loader(
-    archives: ObjectStore,
-    manifest: Manifest,
-    server_url: str,
-    database: str,
-    progress: DrillProgress,
-    *,
-    jobs: int,
-) -> dict[str, int]:
-    """Stand-in for the restore stream's restore into a new database, for drill tests until
-    it is on main: CREATE DATABASE, the archive's schema with pg_restore (pre-data), each
-    table's archived rows with the restore's own load step, then post-data (indexes,
-    constraints, foreign keys)."""
-    assert manifest.schema is not None
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{database}" TEMPLATE template0')
-    finally:
-        await admin.close()
-    url = with_database(server_url, database)
-    schema = manifest.schema
-    dump = b"".join(
-        read_object(
-            archives,
-            schema.object,
-            sha256=schema.sha256,
-            stored_bytes=schema.stored_bytes,
-            data_key=manifest.data_key,
-        )
-    )
-    restore = find_program("pg_restore", 0).path
-
-    def pg_restore(section: str) -> None:
-        subprocess.run(
-            [restore, "--no-owner", "--exit-on-error", f"--section={section}", "-d", url],
-            input=dump,
-            check=True,
-            capture_output=True,
-        )
-
-    await asyncio.to_thread(pg_restore, "pre-data")
-    conn = await asyncpg.connect(url, server_settings=manifest.session_settings)
-    loaded = {}
-    try:
-        progress.step = "load"
-        for entry in manifest.tables:
-            loaded[entry.name] = await load_table(conn, archives, entry, manifest, progress)
-        for sequence in manifest.sequences:
-            name = f'"{sequence.schema}"."{sequence.sequence}"'
-            await conn.execute(
-                "SELECT setval($1::regclass, $2, $3)", name, sequence.last_value, sequence.is_called
-            )
-    finally:
-        await conn.close()
-    progress.step = "post-data"
-    try:
-        await asyncio.to_thread(pg_restore, "post-data")
-    except subprocess.CalledProcessError as error:
-        message = error.stderr.decode(errors="replace")
-        conn = await asyncpg.connect(url)
-        try:  # the same statement again, for PostgreSQL's own typed error
-            statement = message.split("Command was: ", 1)[-1].strip()
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-        raise
-    return loaded
 
 
 async def request(ctx: PipelineContext, backup_id: str) -> str:

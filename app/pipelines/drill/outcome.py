@@ -16,7 +16,8 @@ from minio.error import MinioException, S3Error
 
 from app.archive.reader import ArchiveCorrupted
 from app.drills.lifecycle import ERROR, FAILED, DrillResult
-from app.pipelines.restore.errors import TableRestoreError
+from app.pipelines.restore.errors import StateMismatch, TableRestoreError
+from app.pipelines.restore.schema.apply import SchemaObjectFailed
 
 _MISSING_OBJECT = ("NoSuchKey", "NoSuchObject", "NotFound")
 
@@ -50,8 +51,15 @@ def _damage(error: BaseException) -> str | None:
     table = None
     if isinstance(error, TableRestoreError):
         table, error = error.table, error.cause
+    if isinstance(error, SchemaObjectFailed) and isinstance(
+        error.cause, asyncpg.IntegrityConstraintViolationError
+    ):
+        # An index or constraint the archived rows break (a duplicate key, a dangling
+        # foreign key); any other object refused is the drill server's business (ERROR).
+        error = error.cause
     where = f"table {table}: " if table else ""
-    if isinstance(error, BackupDamaged):
+    if isinstance(error, BackupDamaged | StateMismatch):
+        # StateMismatch here: a table's archived rows are not as many as its manifest says.
         return str(error)
     if isinstance(error, ArchiveCorrupted):
         return f"{where}{error}"

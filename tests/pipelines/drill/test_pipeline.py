@@ -7,12 +7,12 @@ import pytest
 
 from app.db.urls import with_database
 from app.pipelines.context import PipelineContext
+from app.pipelines.drill.loader import new_database_loader
 from app.pipelines.drill.pipeline import run_drill
 from app.pipelines.export.pipeline import run_export
 from tests.conftest import ADMIN_URL
 from tests.support.archive import copy_bytes, stored_manifest
 from tests.support.drill import (
-    pg_restore_loader,
     request,
     rewrite_table,
     scratch_left,
@@ -36,7 +36,7 @@ async def drill(ctx: PipelineContext, backup_id: str, target: asyncpg.Connection
     """Drill the backup; check that the target did not change and no scratch is left."""
     before = await table_fingerprints(target)
     verification_id = await request(ctx, backup_id)
-    await run_drill(ctx, verification_id, pg_restore_loader)
+    await run_drill(ctx, verification_id, new_database_loader(ctx))
     assert await table_fingerprints(target) == before
     assert await scratch_left(ctx.settings) == []
     return verification_id
@@ -56,7 +56,9 @@ async def test_a_sound_full_backup_passes_every_table(
     assert row.progress is not None
     steps = [time["step"] for time in row.progress["stepTimes"]]
     assert steps[:2] == ["start", "validate"]
-    assert steps[-5:] == ["post-data", "read back", "sequences", "uploads", "drop"]
+    # The restore pipeline's own steps, then the drill's.
+    assert {"create database", "schema", "load"} <= set(steps)
+    assert steps[-5:] == ["verify", "read back", "sequences", "uploads", "drop"]
     assert row.progress["restoreSeconds"] > 0 and row.progress["readBackSeconds"] > 0
 
 
