@@ -8,6 +8,7 @@ import redis.exceptions
 
 from app.jobs import JobNotSent
 from workers.actors.backups import export_backup
+from workers.actors.drills import verify_backup
 from workers.actors.restores import restore_backup
 
 # What a send raises when the broker does not take the message: Redis's client errors as they
@@ -27,6 +28,9 @@ class DramatiqJobs:
 
     def restore_backup(self, restore_id: str) -> None:
         _send(restore_backup.send, restore_id)
+
+    def verify_backup(self, verification_id: str) -> None:
+        _send(verify_backup.send, verification_id)
 
 
 def _send(send: Callable[[str], object], job_id: str) -> None:

@@ -12,10 +12,13 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.audit import OK, SYSTEM, record
 from app.db.engine import transaction
 from app.drills import repository
 
 PASSED, FAILED, ERROR = "passed", "failed", "error"
+# The audit trail's action for a drill's verdict (a system action: no admin decides it).
+AUDIT_ACTION = "backup.verification"
 
 
 class DrillNotRunning(Exception):
@@ -62,7 +65,8 @@ async def finish(
     result: DrillResult,
     progress: dict[str, Any] | None = None,
 ) -> bool:
-    """Record the outcome; False when the drill was no longer running (nothing changed)."""
+    """Record the outcome, with its audit row; False when the drill was no longer running
+    (nothing changed, nothing audited)."""
     values: dict[str, Any] = {
         "status": result.status,
         "error": result.error,
@@ -74,7 +78,21 @@ async def finish(
     if progress is not None:
         values["progress"] = progress
     async with transaction(sessions) as session:
-        return await repository.update_running(session, verification_id, **values)
+        if not await repository.update_running(session, verification_id, **values):
+            return False
+        row = await repository.get(session, verification_id)
+        assert row is not None
+        arguments = {
+            "backupId": row.backup_id,
+            "verificationId": str(verification_id),
+            "status": result.status,
+            "error": result.error,
+            "tablesChecked": result.tables_checked,
+            "rowsChecked": result.rows_checked,
+        }
+        outcome = OK if result.status == PASSED else result.status.upper()
+        await record(session, SYSTEM, AUDIT_ACTION, arguments, outcome)
+        return True
 
 
 async def _update(

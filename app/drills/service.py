@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.crypto.errors import KeyNotConfigured
+from app.crypto.keyring import KeyRing
 from app.db.drill_models import Verification
 from app.db.models import SystemBackup
 from app.drills import repository
@@ -30,11 +32,13 @@ class DrillRequest:
 
 
 async def request_drill(
-    session: AsyncSession, backup_id: str, requested_by: uuid.UUID
+    session: AsyncSession, backup_id: str, requested_by: uuid.UUID, keyring: KeyRing
 ) -> DrillRequest:
     """Record a running drill of a completed backup (or find the running one).
 
-    NOT_FOUND for an unknown backup, PRECONDITION_FAILED for one not completed or deleted.
+    NOT_FOUND for an unknown backup, PRECONDITION_FAILED for one not completed or deleted,
+    or encrypted under a key `keyring` lacks (named, and nothing recorded: such a drill could
+    only end in ERROR).
     The backup row is read FOR KEY SHARE, so retention (which deletes under FOR UPDATE)
     either finished first, and the backup is gone, or waits and then sees the drill.
     """
@@ -47,6 +51,7 @@ async def request_drill(
         raise PreconditionFailed(
             f"backup {backup_id} is {backup.status}: only a completed backup can be drilled"
         )
+    _check_key(backup, keyring)
     running = await repository.running_for(session, backup_id)
     if running is not None:
         return DrillRequest(backup, running, created=False)
@@ -57,6 +62,13 @@ async def request_drill(
         return DrillRequest(backup, raced, created=False)
     logger.info("drill %s of backup %s requested", created.id, backup_id)
     return DrillRequest(backup, created, created=True)
+
+
+def _check_key(backup: SystemBackup, keyring: KeyRing) -> None:
+    encryption = (backup.metadata_ or {}).get("encryption") or {}
+    key_id = encryption.get("keyId") if isinstance(encryption, dict) else None
+    if key_id and not keyring.has(key_id):
+        raise KeyNotConfigured(key_id, f"backup {backup.backup_id}")
 
 
 async def latest_verifications(

@@ -17,8 +17,10 @@ from app import audit
 from app.audit.service import record_failed_authentication
 from app.auth import service as auth_service
 from app.auth.service import Credential
+from app.db.drill_models import Verification
 from app.db.engine import reading, transaction
 from app.db.models import AdminUser
+from app.drills.service import latest_verifications
 from app.errors import AppError, Unauthenticated
 from app.graphql.auditing import pending_audit
 from app.http.client_address import client_address
@@ -28,6 +30,12 @@ from app.state import AppState
 async def _load_admins(state: AppState, ids: list[uuid.UUID]) -> list[AdminUser | None]:
     async with state.sessions() as session:
         found = {a.id: a for a in [await session.get(AdminUser, i) for i in set(ids)] if a}
+    return [found.get(i) for i in ids]
+
+
+async def _load_verifications(state: AppState, ids: list[str]) -> list[Verification | None]:
+    async with state.sessions() as session:
+        found = await latest_verifications(session, ids)
     return [found.get(i) for i in ids]
 
 
@@ -41,9 +49,15 @@ class Context:
     # graphql-transport-ws's connection_init payload; Strawberry sets it on websocket connections.
     connection_params: dict[str, object] | None = None
     admins: DataLoader[uuid.UUID, AdminUser | None] = field(init=False)
+    # Each backup's latest drill. Batched, never cached: a subscription's context lives for
+    # many updates, and a drill changes while it runs.
+    verifications: DataLoader[str, Verification | None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.admins = DataLoader(lambda ids: _load_admins(self.state, list(ids)))
+        self.verifications = DataLoader(
+            lambda ids: _load_verifications(self.state, list(ids)), cache=False
+        )
 
     @property
     def credentials(self) -> str | None:

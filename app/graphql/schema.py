@@ -10,6 +10,7 @@ from app.graphql.auditing import audit_root_fields
 from app.graphql.backups.mutations import BackupMutations
 from app.graphql.backups.queries import BackupQueries
 from app.graphql.backups.subscriptions import BackupSubscriptions
+from app.graphql.drills.mutations import DrillMutations
 from app.graphql.errors import ErrorCodes
 from app.graphql.known_documents import KnownDocuments
 from app.graphql.notifications.mutations import NotificationMutations
@@ -40,7 +41,12 @@ class Query(
 
 @strawberry.type
 class Mutation(
-    BackupMutations, RestoreMutations, ScheduleMutations, RetentionMutations, NotificationMutations
+    BackupMutations,
+    DrillMutations,
+    RestoreMutations,
+    ScheduleMutations,
+    RetentionMutations,
+    NotificationMutations,
 ):
     pass
 

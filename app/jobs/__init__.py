@@ -8,6 +8,8 @@ class Jobs(Protocol):
 
     def restore_backup(self, restore_id: str) -> None: ...
 
+    def verify_backup(self, verification_id: str) -> None: ...
+
 
 class JobNotSent(Exception):
     """The broker did not take a job's message (it is down or unreachable)."""

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, update
 
 from app.db.engine import transaction
+from app.db.drill_models import Verification
 from app.db.models import RestoreOperation, SystemBackup
 from app.errors import AppError
 from app.jobs import JobNotSent
@@ -24,7 +25,7 @@ from app.state import AppState
 
 logger = logging.getLogger("lifeboat.jobs")
 
-Kind = Literal["backup", "restore"]
+Kind = Literal["backup", "restore", "drill"]
 
 
 class JobNotQueued(AppError):
@@ -48,7 +49,11 @@ def not_queued_message(kind: Kind, address: str, error: JobNotSent) -> str:
 
 async def send_job(state: AppState, kind: Kind, job_id: str) -> None:
     """Send a committed job's message; if the broker refuses, fail the job and raise."""
-    send = state.jobs.export_backup if kind == "backup" else state.jobs.restore_backup
+    send = {
+        "backup": state.jobs.export_backup,
+        "restore": state.jobs.restore_backup,
+        "drill": state.jobs.verify_backup,
+    }[kind]
     try:
         send(job_id)
     except JobNotSent as error:
@@ -61,6 +66,20 @@ async def send_job(state: AppState, kind: Kind, job_id: str) -> None:
 
 
 async def _fail_unstarted(state: AppState, kind: Kind, job_id: str, message: str) -> bool:
+    if kind == "drill":
+        # ERROR, not FAILED: the drill did not run, the backup's soundness is unknown.
+        drill = (
+            update(Verification)
+            .where(
+                Verification.id == uuid.UUID(job_id),
+                Verification.status == "running",
+                Verification.worker_started_at.is_(None),
+            )
+            .values(status="error", error=message, finished_at=func.now())
+            .returning(Verification.id)
+        )
+        async with transaction(state.sessions) as session:
+            return (await session.execute(drill)).first() is not None
     statement = (
         update(SystemBackup)
         .where(

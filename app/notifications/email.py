@@ -15,7 +15,9 @@ def compose(settings: Settings, to: str, event: str, body: str) -> EmailMessage:
     message["From"] = settings.smtp_from
     message["To"] = to
     message["Subject"] = f"[Lifeboat] {event}: {name}"
-    summary = subject.get("errorMessage") or subject.get("errorLog") or "no error"
+    drill = subject.get("verification") or {}
+    summary = drill.get("error") or subject.get("errorMessage") or subject.get("errorLog")
+    summary = summary or "no error"
     message.set_content(
         f"Lifeboat event {event} for {name}.\n\n{summary}\n\n"
         + json.dumps(document, indent=2, sort_keys=True)

@@ -5,13 +5,25 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from app.db.drill_models import Verification
 from app.db.models import RestoreOperation, SystemBackup
 
 BACKUP_COMPLETED = "backup.completed"
 BACKUP_FAILED = "backup.failed"
 RESTORE_COMPLETED = "restore.completed"
 RESTORE_FAILED = "restore.failed"
-EVENTS = (BACKUP_COMPLETED, BACKUP_FAILED, RESTORE_COMPLETED, RESTORE_FAILED)
+# A drill found the backup damaged (FAILED), or could not run (ERROR); a PASSED one is news
+# to nobody, so it announces nothing.
+BACKUP_VERIFICATION_FAILED = "backup.verification_failed"
+BACKUP_VERIFICATION_ERROR = "backup.verification_error"
+EVENTS = (
+    BACKUP_COMPLETED,
+    BACKUP_FAILED,
+    RESTORE_COMPLETED,
+    RESTORE_FAILED,
+    BACKUP_VERIFICATION_FAILED,
+    BACKUP_VERIFICATION_ERROR,
+)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -25,6 +37,29 @@ def backup_event(backup: SystemBackup) -> str | None:
 
 def restore_event(restore: RestoreOperation) -> str | None:
     return {"completed": RESTORE_COMPLETED, "failed": RESTORE_FAILED}.get(restore.status)
+
+
+def verification_event(verification: Verification) -> str | None:
+    """The event a finished drill announces; None for one running or passed."""
+    return {"failed": BACKUP_VERIFICATION_FAILED, "error": BACKUP_VERIFICATION_ERROR}.get(
+        verification.status
+    )
+
+
+def verification_subject(backup: SystemBackup, verification: Verification) -> dict[str, Any]:
+    """The backup, with the drill that judged it under `verification`."""
+    return {
+        **backup_subject(backup),
+        "verification": {
+            "id": str(verification.id),
+            "status": verification.status,
+            "startedAt": _iso(verification.started_at),
+            "finishedAt": _iso(verification.finished_at),
+            "error": verification.error,
+            "tablesChecked": verification.tables_checked,
+            "rowsChecked": verification.rows_checked,
+        },
+    }
 
 
 def backup_subject(backup: SystemBackup) -> dict[str, Any]:

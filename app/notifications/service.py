@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.backups.repository import get_by_backup_id
 from app.crypto.keyring import KeyRing
+from app.db.drill_models import Verification
 from app.db.engine import transaction
 from app.db.models import RestoreOperation
 from app.db.schedule_models import NotificationDelivery, Webhook
@@ -61,6 +62,28 @@ async def notify_restore_finished(
         created = await _record(
             session, settings, event, str(row.id), row.completed_at, events.restore_subject(row)
         )
+    return _enqueue_all(created, enqueue)
+
+
+async def notify_verification_finished(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    verification_id: uuid.UUID | str,
+    enqueue: Enqueue,
+) -> list[uuid.UUID]:
+    """Queue backup.verification_failed / _error for every destination (nothing for a
+    drill that passed or still runs); ids of new deliveries."""
+    async with transaction(sessions) as session:
+        drill = await session.get(Verification, uuid.UUID(str(verification_id)))
+        event = events.verification_event(drill) if drill is not None else None
+        if drill is None or event is None:
+            return []
+        backup = await get_by_backup_id(session, drill.backup_id)
+        if backup is None:
+            return []
+        subject = events.verification_subject(backup, drill)
+        # Keyed on the drill, not the backup: each drill that fails is news.
+        created = await _record(session, settings, event, str(drill.id), drill.finished_at, subject)
     return _enqueue_all(created, enqueue)
 
 

@@ -34,6 +34,8 @@ class ScheduleSpec:
     description: str | None = None
     retention: Policy | None = None
     enabled: bool | None = None
+    # Drill each backup it makes once completed (retention then keeps only proven ones).
+    verify: bool | None = None
 
 
 def _check_name(name: str) -> str:
@@ -101,6 +103,7 @@ async def create_schedule(
         keep_weekly=retention.keep_weekly,
         keep_monthly=retention.keep_monthly,
         enabled=True if spec.enabled is None else spec.enabled,
+        verify=True if spec.verify is None else spec.verify,
         next_run_at=cron.next_after(expression, timezone, moment),
     )
     session.add(schedule)
@@ -151,6 +154,8 @@ async def update_schedule(
         schedule.description = spec.description or None
     if spec.enabled is not None:
         schedule.enabled = spec.enabled
+    if spec.verify is not None:
+        schedule.verify = spec.verify
     if retimed or resumed:
         # Runs missed while paused, or due under the old timing, are not caught up.
         schedule.next_run_at = cron.next_after(expression, timezone, moment)

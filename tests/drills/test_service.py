@@ -20,7 +20,7 @@ NOW = datetime.now(UTC)
 async def ask(ctx: PipelineContext, backup_id: str) -> tuple[str, bool]:
     async with transaction(ctx.sessions) as session:
         admin = await ensure_admin(session, "driller@test.local")
-        request = await request_drill(session, backup_id, admin.id)
+        request = await request_drill(session, backup_id, admin.id, ctx.settings.keyring)
     return str(request.verification.id), request.created
 
 
@@ -72,3 +72,19 @@ async def test_a_backup_not_completed_or_deleted_cannot_be_drilled(
 
     with pytest.raises(PreconditionFailed, match=said):
         await ask(automation, backup_id)
+
+
+async def test_a_backup_under_a_key_not_configured_is_refused_naming_it_and_nothing_recorded(
+    automation: PipelineContext,
+) -> None:
+    encryption = {"algorithm": "aes-256-gcm", "keyId": "k_gone_0123"}
+    backup_id = await add_backup(automation, NOW, metadata={"encryption": encryption})
+
+    with pytest.raises(PreconditionFailed, match="k_gone_0123"):
+        await ask(automation, backup_id)
+
+    async with automation.sessions() as session:
+        drills = await session.scalar(
+            select(func.count()).where(Verification.backup_id == backup_id)
+        )
+    assert drills == 0

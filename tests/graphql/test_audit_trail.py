@@ -84,6 +84,10 @@ async def test_every_mutation_leaves_exactly_one_row_with_the_outcome_the_caller
     assert "errors" not in await steps.run("pinBackup", pin, {"id": backup_id})
     unpin = "mutation ($id: String!) { unpinBackup(backupId: $id) { id } }"
     await steps.run("unpinBackup", unpin, {"id": backup_id})
+    verify = "mutation ($id: String!) { verifyBackup(backupId: $id) { verification { status } } }"
+    verified = await steps.run("verifyBackup", verify, {"id": backup_id})
+    assert verified["data"]["verifyBackup"]["verification"] == {"status": "RUNNING"}
+    assert error_code(await steps.run("verifyBackup", verify, {"id": "bk_none"})) == "NOT_FOUND"
     restore = "mutation ($input: RestoreBackupInput!) { restoreBackup(input: $input) { id } }"
     wrong = {"backupId": backup_id, "confirmationCode": "NOPE-0000"}
     assert error_code(await steps.run("restoreBackup", restore, {"input": wrong})) == (

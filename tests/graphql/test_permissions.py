@@ -33,6 +33,7 @@ OPERATIONS = {
     "restoreConfirmationCode": ("admin", '{ restoreConfirmationCode(backupId: "bk_none") }'),
     "auditEvents": ("admin", "{ auditEvents(limit: 1) { id } }"),
     "createBackup": ("operator", "mutation { createBackup(input: {type: SCHEDULED}) { id } }"),
+    "verifyBackup": ("operator", 'mutation { verifyBackup(backupId: "bk_none") { id } }'),
     "pinBackup": ("operator", 'mutation { pinBackup(backupId: "bk_none") { id } }'),
     "unpinBackup": ("operator", 'mutation { unpinBackup(backupId: "bk_none") { id } }'),
     "applyRetention (dry run)": (

@@ -79,6 +79,8 @@ async def test_a_failing_receiver_gets_the_signed_event_after_retries(
         "backup.failed",
         "restore.completed",
         "restore.failed",
+        "backup.verification_failed",
+        "backup.verification_error",
     ]
     backup_id = await add_backup(ctx, datetime.now(UTC), backup_type="full")
 

@@ -239,10 +239,10 @@ async def test_a_drill_of_an_encrypted_backup_passes_and_without_its_key_cannot_
     passed = await run_drill(ctx, await drill_request(ctx, backup_id), new_database_loader(ctx))
     assert (passed.status, passed.error) == ("passed", None)
 
+    # The key is there when the drill is asked for, gone when a worker runs it.
+    asked = await drill_request(ctx, backup_id)
     other = replace(ctx, settings=Settings(encryption_key=generate_key()))
-    refused = await run_drill(
-        other, await drill_request(other, backup_id), new_database_loader(other)
-    )
+    refused = await run_drill(other, asked, new_database_loader(other))
     key_id = ctx.settings.keyring.current_id or "?"
     # ERROR, not FAILED: the backup is sound, the drill could not open it.
     assert refused.status == "error" and refused.error is not None

@@ -31,12 +31,16 @@ class RecordingJobs:
     def __init__(self) -> None:
         self.exports: list[str] = []
         self.restores: list[str] = []
+        self.drills: list[str] = []
 
     def export_backup(self, backup_id: str) -> None:
         self.exports.append(backup_id)
 
     def restore_backup(self, restore_id: str) -> None:
         self.restores.append(restore_id)
+
+    def verify_backup(self, verification_id: str) -> None:
+        self.drills.append(verification_id)
 
 
 async def _clear(ctx: PipelineContext) -> None:
@@ -159,14 +163,14 @@ def receiver() -> Iterator[Receiver]:
 
 
 def all_queues(settings: Settings) -> set[str]:
-    return {settings.queue(name) for name in ("backups", "restores", "notifications")}
+    return {settings.queue(name) for name in ("backups", "restores", "drills", "notifications")}
 
 
 @pytest.fixture
 def full_worker(
     settings: Settings, databases: None, archives: Any, uploads: Any
 ) -> Iterator[dramatiq.Worker]:
-    """A real in-process Dramatiq worker on the backups, restores and notifications queues."""
+    """A real in-process Dramatiq worker on backups, restores, drills and notifications."""
     yield from run_worker(all_queues(settings))
 
 

@@ -48,7 +48,7 @@ async def request(ctx: PipelineContext, backup_id: str) -> str:
     """A committed running drill of the backup, as verifyBackup records it; its id."""
     async with transaction(ctx.sessions) as session:
         admin = await auth_service.ensure_admin(session, "driller@test.local")
-        drill = await request_drill(session, backup_id, admin.id)
+        drill = await request_drill(session, backup_id, admin.id, ctx.settings.keyring)
     return str(drill.verification.id)
 
 

@@ -1,6 +1,6 @@
 """Run real Dramatiq workers in tests: in this process, or as a subprocess a test can SIGKILL.
 
-Both consume this test run's `backups` and `restores` queues (the queue prefix in the
+Both consume this test run's `backups`, `restores` and `drills` queues (the queue prefix in the
 environment is unique per run), with the settings tests/conftest.py put in the environment.
 """
 
@@ -25,7 +25,7 @@ DRAMATIQ = Path(sys.executable).parent / "dramatiq"
 
 
 def worker_queues(settings: Settings) -> set[str]:
-    return {settings.queue("backups"), settings.queue("restores")}
+    return {settings.queue("backups"), settings.queue("restores"), settings.queue("drills")}
 
 
 async def wait_for(
@@ -128,7 +128,7 @@ def start_worker_process(
     queues: set[str] | None = None,
 ) -> WorkerProcess:
     """Start `dramatiq workers.actors` (1 process, 1 thread) on this run's databases and its
-    `backups` and `restores` queues (or `queues`)."""
+    `backups`, `restores` and `drills` queues (or `queues`)."""
     child_env = {**os.environ, **(env or {})}
     if broker_url is not None:
         child_env["LIFEBOAT_BROKER_URL"] = broker_url

@@ -1,6 +1,6 @@
 """All actors; `dramatiq workers.actors` loads every one of them."""
 
 from workers import redispatch
-from workers.actors import backups, notifications, restores
+from workers.actors import backups, drills, notifications, restores
 
-__all__ = ["backups", "notifications", "redispatch", "restores"]
+__all__ = ["backups", "drills", "notifications", "redispatch", "restores"]

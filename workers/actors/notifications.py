@@ -14,7 +14,13 @@ from app.settings import get_settings
 from workers.broker import broker
 from workers.resources import get_context
 
-__all__ = ["backup_finished", "broker", "deliver_notification", "restore_finished"]
+__all__ = [
+    "backup_finished",
+    "broker",
+    "deliver_notification",
+    "restore_finished",
+    "verification_finished",
+]
 
 logger = logging.getLogger("lifeboat.notifications")
 
@@ -54,3 +60,14 @@ async def restore_finished(restore_id: uuid.UUID | str) -> None:
         )
     except Exception:
         logger.exception("could not queue the notifications of restore %s", restore_id)
+
+
+async def verification_finished(verification_id: uuid.UUID | str) -> None:
+    """Announce a drill that FAILED or ended in ERROR; a notification problem is only logged."""
+    context = get_context()
+    try:
+        await service.notify_verification_finished(
+            context.sessions, context.settings, verification_id, send_delivery
+        )
+    except Exception:
+        logger.exception("could not queue the notifications of drill %s", verification_id)

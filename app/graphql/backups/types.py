@@ -12,6 +12,7 @@ from app.db.models import SystemBackup
 from app.db.paging import encode_cursor
 from app.graphql.admins.types import AdminUser
 from app.graphql.context import Context
+from app.graphql.drills.types import BackupVerification
 from app.graphql.progress import JobProgress
 from app.graphql.scalars import BigInt
 from app.graphql.stored_json import decoded, stored
@@ -74,6 +75,11 @@ class Backup:
     @strawberry.field(description="What the worker is doing (null for a record without a report).")
     def progress(self) -> JobProgress | None:
         return JobProgress.from_json(decoded(self.progress_json))
+
+    @strawberry.field(description="The latest restore drill of this backup; null until a first.")
+    async def verification(self, info: strawberry.Info[Context, None]) -> BackupVerification | None:
+        row = await info.context.verifications.load(self.backup_id)
+        return BackupVerification.from_row(row) if row is not None else None
 
     @classmethod
     def from_row(cls, row: SystemBackup) -> "Backup":

@@ -44,7 +44,8 @@ class CreateWebhookInput:
     events: list[str] | None = strawberry.field(
         default=None,
         description="Some of backup.completed, backup.failed, restore.completed, "
-        "restore.failed; all when omitted.",
+        "restore.failed, backup.verification_failed, backup.verification_error; all when "
+        "omitted.",
     )
     secret: str | None = strawberry.field(
         default=None, description="At least 16 characters; generated when omitted."

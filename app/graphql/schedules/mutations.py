@@ -40,6 +40,7 @@ class ScheduleMutations:
             description=input.description,
             retention=input.retention.to_policy() if input.retention else None,
             enabled=input.enabled,
+            verify=input.verify,
         )
         needed = spec.backup_type == "partial" and bool(spec.tables)
         async with _target_if(state, needed) as target, info.context.transaction() as session:
@@ -61,6 +62,7 @@ class ScheduleMutations:
             description=input.description,
             retention=input.retention.to_policy() if input.retention else None,
             enabled=input.enabled,
+            verify=input.verify,
         )
         needed = bool(spec.tables) or spec.backup_type == "partial"
         async with _target_if(state, needed) as target, info.context.transaction() as session:

@@ -39,6 +39,10 @@ class Schedule:
     description: str | None
     retention: RetentionPolicy
     enabled: bool
+    verify: bool = strawberry.field(
+        description="Each backup this schedule makes is drilled once completed, and retention "
+        "keeps only the proven ones in its slots."
+    )
     next_run_at: datetime
     last_due_at: datetime | None
     last_fired_at: datetime | None
@@ -63,6 +67,7 @@ class Schedule:
                 keep_monthly=row.keep_monthly or 0,
             ),
             enabled=row.enabled,
+            verify=row.verify,
             next_run_at=row.next_run_at,
             last_due_at=row.last_due_at,
             last_fired_at=row.last_fired_at,
@@ -82,6 +87,9 @@ class CreateScheduleInput:
     description: str | None = None
     retention: RetentionPolicyInput | None = None
     enabled: bool = True
+    verify: bool = strawberry.field(
+        default=True, description="Drill each backup once completed (default true)."
+    )
 
 
 @strawberry.input(description="Only the fields given change.")
@@ -95,3 +103,4 @@ class UpdateScheduleInput:
     description: str | None = None
     retention: RetentionPolicyInput | None = None
     enabled: bool | None = None
+    verify: bool | None = None
