@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,7 +36,11 @@ async def insert_running(
         insert(Verification)
         .values(backup_id=backup_id, requested_by=requested_by, progress={"step": "queued"})
         .on_conflict_do_nothing(
-            index_elements=["backup_id"], index_where=Verification.status == "running"
+            # A literal, not a bound parameter: once PostgreSQL plans the prepared INSERT
+            # generically, a parameter no longer proves the partial index applies, and the
+            # INSERT fails ("no unique or exclusion constraint matching").
+            index_elements=["backup_id"],
+            index_where=text("status = 'running'"),
         )
         .returning(Verification.id)
     )

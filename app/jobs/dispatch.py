@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import func, update
 
-from app.db.engine import transaction
 from app.db.drill_models import Verification
+from app.db.engine import transaction
 from app.db.models import RestoreOperation, SystemBackup
 from app.errors import AppError
 from app.jobs import JobNotSent

@@ -4,7 +4,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.auth.service import ensure_admin
 from app.db.drill_models import Verification
@@ -88,3 +88,17 @@ async def test_a_backup_under_a_key_not_configured_is_refused_naming_it_and_noth
             select(func.count()).where(Verification.backup_id == backup_id)
         )
     assert drills == 0
+
+
+async def test_many_requests_in_a_row_keep_finding_the_partial_index(
+    automation: PipelineContext,
+) -> None:
+    """PostgreSQL plans a prepared statement generically after five runs: the INSERT's
+    ON CONFLICT must still name the one-running-drill index then."""
+    for _ in range(8):
+        backup_id = await add_backup(automation, NOW)
+        async with automation.sessions() as session, session.begin():
+            admin = await ensure_admin(session, "driller@test.local")
+            await session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+            request = await request_drill(session, backup_id, admin.id, automation.settings.keyring)
+        assert request.created

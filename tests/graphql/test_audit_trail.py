@@ -86,6 +86,7 @@ async def test_every_mutation_leaves_exactly_one_row_with_the_outcome_the_caller
     await steps.run("unpinBackup", unpin, {"id": backup_id})
     verify = "mutation ($id: String!) { verifyBackup(backupId: $id) { verification { status } } }"
     verified = await steps.run("verifyBackup", verify, {"id": backup_id})
+    assert "errors" not in verified, verified
     assert verified["data"]["verifyBackup"]["verification"] == {"status": "RUNNING"}
     assert error_code(await steps.run("verifyBackup", verify, {"id": "bk_none"})) == "NOT_FOUND"
     restore = "mutation ($input: RestoreBackupInput!) { restoreBackup(input: $input) { id } }"

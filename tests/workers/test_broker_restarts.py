@@ -1,7 +1,8 @@
 """The broker restarts, idle or with a job waiting in its queue: the API and the worker reconnect
-by themselves and every job runs, on Redis and on RabbitMQ. While it is down, a backup or a
-restore asked for fails at once with SERVICE_UNAVAILABLE naming the broker, and the job is
-FAILED saying why (never left CREATING or IN_PROGRESS for nobody), the target untouched.
+by themselves and every job runs, on Redis and on RabbitMQ. While it is down, a backup, a
+restore or a drill asked for fails at once with SERVICE_UNAVAILABLE naming the broker, and the
+job is FAILED (a drill ERROR) saying why (never left CREATING, IN_PROGRESS or RUNNING for
+nobody), the target untouched.
 
 Each test has a broker server of its own (tests/support/brokers.py), restarted as the
 machine's are: Redis in memory only, so a restart loses the queued message and a worker sends
@@ -27,6 +28,7 @@ from tests.support.worker import WorkerProcess, wait_for
 
 CREATE = 'mutation { createBackup(input: {type: PARTIAL, tables: ["meals"]}) { backupId } }'
 RESTORE = "mutation ($input: RestoreBackupInput!) { restoreBackup(input: $input) { id } }"
+VERIFY = "mutation ($id: String!) { verifyBackup(backupId: $id) { backupId } }"
 STATUS = "query ($id: String!) { backup(backupId: $id) { status errorMessage } }"
 
 
@@ -86,11 +88,13 @@ async def refused_while_down(
     admin_id: Any,
     restorable: str,
 ) -> None:
-    """createBackup and restoreBackup refused with SERVICE_UNAVAILABLE, their jobs FAILED."""
+    """createBackup, restoreBackup and verifyBackup refused with SERVICE_UNAVAILABLE, their
+    jobs FAILED (the drill ERROR: it could not run, so asking again later works)."""
     address = f"127.0.0.1:{broker.port}"
     await api.refused_as_unavailable(CREATE, address)
     given = {"backupId": restorable, "confirmationCode": code_for(ctx, restorable)}
     await api.refused_as_unavailable(RESTORE, address, {"input": given})
+    await api.refused_as_unavailable(VERIFY, address, {"id": restorable})
     conn = await asyncpg.connect(ctx.settings.database_url)
     try:
         backup = await conn.fetchrow(
@@ -101,8 +105,13 @@ async def refused_while_down(
             "SELECT status, error_log FROM lifeboat.restore_operations WHERE initiated_by = $1",
             admin_id,
         )
+        drill = await conn.fetchrow(
+            "SELECT status, error FROM lifeboat.verifications WHERE requested_by = $1", admin_id
+        )
     finally:
         await conn.close()
+    assert drill is not None and drill["status"] == "error", drill
+    assert address in drill["error"]
     assert backup is not None and backup["status"] == "failed", backup
     assert address in backup["error_message"]
     assert restore is not None and restore["status"] == "failed", restore
