@@ -22,9 +22,9 @@ from app.devstack.watchdog import Watchdog
 
 log = logging.getLogger("lifeboat.devstack")
 
-# A child that ran this long before exiting is restarted after the shortest delay again: a
-# worker killed now and then (out of memory, say) comes back in a second, while one that
-# cannot start backs off.
+# A child without a ready signal that ran this long before exiting is restarted after the
+# shortest delay again (one with a ready signal, as soon as it was up): a worker killed now
+# and then (out of memory, say) comes back in a second, while one that cannot start backs off.
 STABLE_AFTER = 15.0
 
 
@@ -158,7 +158,14 @@ class Supervisor:
         # Its forks (Dramatiq's worker processes) must not outlive it.
         _signal_quietly(os.killpg, process.pid, signal.SIGKILL)
         self._forget(process)
-        if now - child.started_at >= STABLE_AFTER:
+        # A child that got up (its ready line or probe) and then died was killed or crashed at
+        # work, not failing to start: it comes back after the shortest delay, however often.
+        # The soak kills a worker every few seconds: with the delay doubling it came back
+        # 4-8 s late, and a job it had taken waited that much longer. Only a child dying
+        # before it is up (a crash loop at start) backs off.
+        signals_up = child.program.ready_line is not None or child.program.ready_probe is not None
+        came_up = signals_up and child.ready.is_set()
+        if came_up or now - child.started_at >= STABLE_AFTER:
             child.backoff = self.backoff_start
         child.restarts += 1
         child.restart_at = now + child.backoff

@@ -59,6 +59,19 @@ def test_a_child_that_exits_is_restarted_with_a_growing_delay(supervisors, caplo
     ]
 
 
+def test_a_child_that_dies_after_it_was_up_comes_back_after_the_shortest_delay(supervisors, caplog):
+    """Killed at work again and again (the soak's worker): no growing delay, unlike a child
+    that dies before it is up, which may be a crash loop."""
+    up_then_dies = "print('up', flush=True); import sys, time; time.sleep(0.3); sys.exit(3)"
+    worker = Program("worker", [PY, "-c", up_then_dies], ready_line="up")
+    supervisor = supervisors(worker, backoff=(0.05, 0.4))
+    supervisor.start()
+    child = supervisor.children[0]
+    run_until(supervisor, lambda: child.restarts >= 4)
+    delays = [r.getMessage() for r in caplog.records if r.name == "lifeboat.devstack"]
+    assert delays[:4] == ["worker exited with code 3; restarting it in 0.05s"] * 4
+
+
 def test_ready_by_output_line_and_by_probe(supervisors, tmp_path: Path):
     flag = tmp_path / "up"
     booting = "import time; print('booting'); time.sleep(0.3); print('ready now'); time.sleep(60)"
