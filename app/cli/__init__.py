@@ -9,10 +9,10 @@ import logging
 import sys
 from typing import NoReturn
 
-from app.cli import admin, backup, catalog, keys, restore, server
+from app.cli import admin, backup, catalog, keys, restore, server, verify
 
 # Each module adds its subcommands and sets `run` (args → exit code) on each parser.
-GROUPS = [admin, keys, server, backup, restore, catalog]
+GROUPS = [admin, keys, server, backup, restore, verify, catalog]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -6,10 +6,17 @@ progress {
   stepTimes { step seconds }
 }"""
 
+VERIFICATION = f"""
+verification {{
+  status startedAt finishedAt error tablesChecked rowsChecked stepTimes {{ step seconds }}
+  {PROGRESS}
+}}"""
+
 BACKUP_FIELDS = f"""
 backupId type status description tablesIncluded sizeBytes filePath createdAt completedAt
 errorMessage metadata pinned deletedAt cursor createdBy {{ email }}
-{PROGRESS}"""
+{PROGRESS}
+{VERIFICATION}"""
 
 RESTORE_FIELDS = f"""
 id backupId status startedAt completedAt tablesRestored recordsCount errorLog
@@ -55,6 +62,11 @@ query RestorePlan($input: RestoreBackupInput!) {
   }
 }"""
 
+VERIFY_BACKUP = f"""
+mutation VerifyBackup($backupId: String!) {{
+  verifyBackup(backupId: $backupId) {{ {BACKUP_FIELDS} }}
+}}"""
+
 RESTORE_PROGRESS = f"""
 subscription RestoreProgress($id: ID!) {{ restoreProgress(id: $id) {{ {RESTORE_FIELDS} }} }}
 """
@@ -62,5 +74,6 @@ subscription RestoreProgress($id: ID!) {{ restoreProgress(id: $id) {{ {RESTORE_F
 ALL = {
     name: value
     for name, value in globals().items()
-    if name.isupper() and name not in ("PROGRESS", "BACKUP_FIELDS", "RESTORE_FIELDS", "ALL")
+    if name.isupper()
+    and name not in ("PROGRESS", "VERIFICATION", "BACKUP_FIELDS", "RESTORE_FIELDS", "ALL")
 }

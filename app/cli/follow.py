@@ -1,4 +1,5 @@
-"""--wait: follow a job over its subscription, with a progress bar on a terminal.
+"""--wait: follow a job over its subscription (or, without one, by asking for it each second),
+with a progress bar on a terminal.
 
 On a terminal, a rich progress bar on stderr; otherwise one plain line on stderr per change
 (step, percent, table), which reads well in CI logs. A dropped connection is picked up again
@@ -6,7 +7,7 @@ On a terminal, a rich progress bar on stderr; otherwise one plain line on stderr
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,9 @@ from app.cli.command import Command
 
 # Pauses before subscribing again after the connection dropped; then the command gives up.
 RECONNECT_SECONDS = (1, 2, 4, 8, 15)
+# How often poll() asks for a job that no subscription follows (a drill: backupProgress ends
+# with the backup's own creation, and a drill's steps last seconds to minutes).
+POLL_SECONDS = 1.0
 
 
 def describe(progress: dict[str, Any] | None) -> str:
@@ -104,5 +108,40 @@ async def follow(
                 command.output.note(f"[dim]{error.message}; following again…[/]")
                 await asyncio.sleep(RECONNECT_SECONDS[attempt])
                 attempt += 1
+    finally:
+        view.close()
+
+
+async def poll(
+    command: Command,
+    label: str,
+    fetch: Callable[[], Awaitable[dict[str, Any]]],
+    job: Callable[[dict[str, Any]], dict[str, Any]],
+    finished: Callable[[dict[str, Any]], bool],
+    interval: float = POLL_SECONDS,
+) -> dict[str, Any]:
+    """Follow a job that has no subscription by asking for it every `interval` seconds.
+
+    `fetch()` returns the object; `job(object)` the part with `status` and `progress` that the
+    bar shows. Returns the object in its final state. A dropped connection is retried as in
+    follow(); the API refusing is not."""
+    view = _Bar(command, label) if command.output.err.is_terminal else _Lines(command, label)
+    attempt = 0
+    try:
+        while True:
+            try:
+                state = await fetch()
+            except ApiError as error:
+                if error.exit_code == REFUSED or attempt >= len(RECONNECT_SECONDS):
+                    raise
+                command.output.note(f"[dim]{error.message}; asking again…[/]")
+                await asyncio.sleep(RECONNECT_SECONDS[attempt])
+                attempt += 1
+                continue
+            attempt = 0
+            view.show(job(state))
+            if finished(state):
+                return state
+            await asyncio.sleep(interval)
     finally:
         view.close()

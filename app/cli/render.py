@@ -11,7 +11,10 @@ from app.cli.follow import describe
 
 STATUS_STYLE = {
     "COMPLETED": "green",
+    "PASSED": "green",
     "FAILED": "red",
+    "ERROR": "red",
+    "RUNNING": "yellow",
     "CREATING": "yellow",
     "IN_PROGRESS": "yellow",
 }
@@ -88,8 +91,23 @@ def backup_details(console: Console, backup: dict[str, Any]) -> None:
             ("error", escape(backup["errorMessage"] or "")),
             ("deleted", when(backup["deletedAt"])),
             ("progress", escape(describe(progress)) if backup["status"] == "CREATING" else ""),
+            ("verified", verification(backup.get("verification"))),
         ],
     )
+
+
+def verification(drill: dict[str, Any] | None) -> str:
+    """The latest drill in one line: its status, when, what it checked, or why it did not pass."""
+    if not drill:
+        return "never (lifeboat verify ID)"
+    line = f"{status(drill['status'])} {when(drill['finishedAt'] or drill['startedAt'])}"
+    if drill["status"] == "RUNNING":
+        line += f" {escape(describe(drill.get('progress')))}"
+    if drill.get("tablesChecked") is not None:
+        line += f", {drill['tablesChecked']} tables, {drill.get('rowsChecked') or 0} rows checked"
+    if drill.get("error"):
+        line += f"\n{escape(drill['error'])}"
+    return line
 
 
 def restore_details(console: Console, operation: dict[str, Any]) -> None:

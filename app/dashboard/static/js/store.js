@@ -13,7 +13,8 @@ function list() {
 export const state = {
   tab: "backups",
   session: { me: null, error: null },
-  backups: { ...list(), filters: { status: "", type: "", includeDeleted: false } },
+  // verifyError: { backupId, error } of the latest verifyBackup (or drill watch) that failed.
+  backups: { ...list(), filters: { status: "", type: "", includeDeleted: false }, verifyError: null },
   create: { kind: "FULL", busy: false, error: null, created: null, tables: null, tablesError: null },
   jobs: { backups: new Map(), restores: new Map() },
   running: { error: null },

@@ -4,11 +4,13 @@ import { state, update } from "../store.js";
 import { followBackup } from "./jobs.js";
 import { loadPage, toNewer, toNewest, toOlder } from "./paging.js";
 import { call } from "./run.js";
+import { watchRunningDrills } from "./verify.js";
 
-export function loadBackups() {
+export async function loadBackups() {
   const { status, type, includeDeleted } = state.backups.filters;
   const variables = { status: status || null, type: type || null, includeDeleted };
-  return loadPage("backups", BACKUPS, variables, (data) => data.backups);
+  await loadPage("backups", BACKUPS, variables, (data) => data.backups);
+  watchRunningDrills(state.backups.items);
 }
 
 /** Change one filter (status, type, includeDeleted) and show the newest matching page. */

@@ -14,6 +14,9 @@ const BACKUP_FIELDS = `
   fragment BackupFields on Backup {
     backupId cursor type status description tablesIncluded sizeBytes createdAt completedAt
     errorMessage pinned deletedAt metadata progress { ...Progress } createdBy { ...Admin }
+    verification {
+      status startedAt finishedAt error tablesChecked rowsChecked progress { ...Progress }
+    }
   }
   ${ADMIN}
   ${PROGRESS}`;
@@ -49,6 +52,12 @@ export const BACKUP = `
 export const CREATE_BACKUP = `
   mutation CreateBackup($input: CreateBackupInput!) {
     createBackup(input: $input) { ...BackupFields }
+  }
+  ${BACKUP_FIELDS}`;
+
+export const VERIFY_BACKUP = `
+  mutation VerifyBackup($backupId: String!) {
+    verifyBackup(backupId: $backupId) { ...BackupFields }
   }
   ${BACKUP_FIELDS}`;
 
