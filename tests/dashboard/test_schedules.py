@@ -32,6 +32,7 @@ def test_a_schedule_is_created_refused_for_a_bad_cron_disabled_and_edited(
     dashboard.wait(lambda: row_text(dashboard, "nightly-ui"), "the new schedule's row")
     assert "30 3 * * *" in row_text(dashboard, "nightly-ui")
     assert "enabled" in row_text(dashboard, "nightly-ui")
+    assert "not drilled" not in row_text(dashboard, "nightly-ui")  # verify defaults to true
     assert "03:30:00" in row_text(dashboard, "nightly-ui")  # its next run, in UTC here
 
     row = "#schedules-table tr[data-schedule='nightly-ui']"
@@ -44,7 +45,9 @@ def test_a_schedule_is_created_refused_for_a_bad_cron_disabled_and_edited(
     dashboard.wait_for_text("#schedule-form .error", "BAD_USER_INPUT")
     fill(dashboard, "cron", "15 4 * * *")
     dashboard.click("#schedule-form [name=enabled]")  # enable it again
+    dashboard.click("#schedule-form [name=verify]")  # and stop drilling its backups
     dashboard.click("#schedule-form button[type=submit]")
     dashboard.wait(lambda: "04:15:00" in row_text(dashboard, "nightly-ui"), "the new next run")
     assert "enabled" in row_text(dashboard, "nightly-ui")
+    assert "not drilled" in row_text(dashboard, "nightly-ui")
     assert dashboard.csp_violations() == []

@@ -69,6 +69,7 @@ function scheduleInput(fields) {
     tables: tables.length ? tables : null,
     description: fields.get("description").trim() || null,
     enabled: fields.get("enabled") === "on",
+    verify: fields.get("verify") === "on",
     retention,
   };
 }

@@ -100,7 +100,7 @@ export const TABLES = `
 
 const SCHEDULE_FIELDS = `
   fragment ScheduleFields on Schedule {
-    id name cron timezone backupType tables description enabled nextRunAt lastDueAt
+    id name cron timezone backupType tables description enabled verify nextRunAt lastDueAt
     lastFiredAt lastBackupId retention { keepLast keepDaily keepWeekly keepMonthly }
   }`;
 

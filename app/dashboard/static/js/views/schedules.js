@@ -1,4 +1,5 @@
-// Schedules: enable, disable, edit, next run. A bad cron comes back with the API's message.
+// Schedules: enable, disable, edit (whether each backup gets a restore drill too), next run.
+// A bad cron comes back with the API's message.
 import { html, nothing } from "../../vendor/lit-html/lit-html.js";
 import {
   deleteSchedule,
@@ -24,6 +25,7 @@ const EMPTY = {
   tables: null,
   description: "",
   enabled: true,
+  verify: true,
   retention: { keepLast: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 },
 };
 
@@ -50,6 +52,7 @@ function form(state) {
       ${RULES.map(([rule, label]) => html`<label>${label} <input name=${rule} type="number" min="0" .value=${String(schedule.retention[rule])} /></label>`)}
     </fieldset>
     <label><input type="checkbox" name="enabled" .checked=${schedule.enabled} /> enabled</label>
+    <label><input type="checkbox" name="verify" .checked=${schedule.verify} /> verify each backup with a restore drill</label>
     <button type="submit" ?disabled=${state.schedules.busy}>Save</button>
     <button type="button" @click=${() => editSchedule(null)}>Cancel</button>
     ${errorBox(state.schedules.formError)}
@@ -62,7 +65,7 @@ function row(schedule) {
     <td><strong>${schedule.name}</strong>${schedule.description ? html`<div class="note">${schedule.description}</div>` : nothing}</td>
     <td><code>${schedule.cron}</code> ${schedule.timezone}</td>
     <td>${schedule.backupType.toLowerCase()}${schedule.tables ? html`<div class="note">${schedule.tables.join(", ")}</div>` : nothing}</td>
-    <td>${schedule.enabled ? "enabled" : "disabled"}</td>
+    <td>${schedule.enabled ? "enabled" : "disabled"}<div class="note">${schedule.verify ? "drilled" : "not drilled"}</div></td>
     <td>${schedule.enabled ? when(schedule.nextRunAt) : "—"}</td>
     <td>${when(schedule.lastFiredAt)}${schedule.lastBackupId ? html`<div><code>${schedule.lastBackupId}</code></div>` : nothing}</td>
     <td>last ${r.keepLast}, daily ${r.keepDaily}, weekly ${r.keepWeekly}, monthly ${r.keepMonthly}</td>
