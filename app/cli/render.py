@@ -48,7 +48,9 @@ def status(value: str) -> str:
 
 
 def backups_table(console: Console, backups: list[dict[str, Any]]) -> None:
-    table = Table("backup", "type", "status", "created", "took", "size", "tables", "description")
+    table = Table(
+        "backup", "type", "status", "created", "took", "size", "tables", "verified", "description"
+    )
     for backup in backups:
         tables = backup["tablesIncluded"]
         table.add_row(
@@ -59,6 +61,7 @@ def backups_table(console: Console, backups: list[dict[str, Any]]) -> None:
             duration(backup["createdAt"], backup["completedAt"]),
             size(backup["sizeBytes"]),
             str(len(tables)),
+            status((backup.get("verification") or {}).get("status") or ""),
             escape(backup["description"] or ""),
         )
     console.print(table)

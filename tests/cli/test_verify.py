@@ -38,6 +38,8 @@ async def test_verify_wait_json_prints_the_passed_drill_and_exits_0(
 
     shown = await lifeboat(live_server, admin_token, "backup", "show", backup_id)
     assert "verified" in shown.stdout and "PASSED" in shown.stdout, shown.stdout
+    listed = await lifeboat(live_server, admin_token, "backup", "list", "--limit", "1")
+    assert "verified" in listed.stdout and "PASSED" in listed.stdout, listed.stdout
 
 
 async def test_a_damaged_backup_fails_its_drill_with_exit_1(
