@@ -3,9 +3,11 @@ is the exit status (0 PASSED, 1 FAILED or ERROR), the backup with its verificati
 
 import asyncpg
 import dramatiq
+import pytest
 
 from app.pipelines.context import PipelineContext
-from tests.cli.api_client import lifeboat
+from app.settings import Settings
+from tests.cli.api_client import closed_port, lifeboat
 from tests.conftest import make_admin
 from tests.restores.support import completed_backup
 from tests.support.archive import stored_manifest
@@ -83,3 +85,25 @@ async def test_refusals_exit_3(live_server: str, admin_token: str) -> None:
     run = await lifeboat(live_server, viewer, "verify", "bk_nope", "--json")
     assert (run.returncode, run.document["error"]["code"]) == (3, "FORBIDDEN")
     assert "operator" in run.document["error"]["message"]
+
+
+async def test_a_drill_that_cannot_run_is_an_error_and_exits_1_too(
+    live_server: str,
+    admin_token: str,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    worker: dramatiq.Worker,
+) -> None:
+    backup_id = await _backup(pipeline_context, target)
+    # The drill server is unreachable (the in-process worker shares this settings object).
+    monkeypatch.setattr(
+        settings, "drill_database_url", f"postgresql://root@127.0.0.1:{closed_port()}/postgres"
+    )
+
+    run = await lifeboat(live_server, admin_token, "verify", backup_id, "--wait", "--json")
+
+    assert run.returncode == 1, run.stderr
+    drill = run.document["verification"]
+    assert drill["status"] == "ERROR" and drill["error"], drill
