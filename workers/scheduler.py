@@ -4,9 +4,11 @@ Every tick the leader (see workers/leadership.py):
 1. reaps exports and restores whose worker died, and announces them;
 2. fires the due schedules (health check first; a failing one records a failed backup and
    announces it instead of starting an export);
-3. applies each schedule's retention once its newest scheduled backup has completed;
-4. deletes pre-restore snapshots past their time;
-5. deletes audit rows older than LIFEBOAT_AUDIT_RETENTION_DAYS.
+3. requests the drills of completed backups of `verify` schedules (app/drills/scheduled.py);
+4. applies each schedule's retention once its newest scheduled backup has completed (and, for
+   a `verify` schedule, once its drill has a verdict);
+5. deletes pre-restore snapshots past their time;
+6. deletes audit rows older than LIFEBOAT_AUDIT_RETENTION_DAYS.
 `tick(deps, now)` takes the clock as an argument; reaping and expiry compare with timestamps
 PostgreSQL wrote, so they go by the wall clock whatever `now` says.
 """
@@ -25,9 +27,14 @@ from app.audit import SYSTEM
 from app.audit.service import prune as prune_audit
 from app.backups.reaper import reap_dead_backups
 from app.db.engine import transaction
+from app.drills.scheduled import request_scheduled_drills, retention_waits
 from app.health.checks import before_backup
 from app.jobs import Jobs
-from app.notifications.service import notify_backup_finished, notify_restore_finished
+from app.notifications.service import (
+    notify_backup_finished,
+    notify_restore_finished,
+    notify_verification_finished,
+)
 from app.retention.service import apply_schedule_retention, expire_pre_restore_snapshots
 from app.schedules import repository
 from app.schedules.firing import Fired, fire_due
@@ -56,6 +63,7 @@ class SchedulerDeps:
 class TickReport:
     fired: list[Fired] = field(default_factory=list)
     reaped_backups: list[str] = field(default_factory=list)
+    drills_requested: list[str] = field(default_factory=list)
     retention_applied: list[str] = field(default_factory=list)
     expired_pre_restore: list[str] = field(default_factory=list)
     audit_rows_deleted: int = 0
@@ -100,10 +108,25 @@ async def _fire(deps: SchedulerDeps, now: datetime, report: TickReport) -> None:
             await announce_backup(deps, fired.backup_id)
 
 
+async def _drill(deps: SchedulerDeps, report: TickReport) -> None:
+    sent, errored = await request_scheduled_drills(
+        deps.sessions, deps.settings.keyring, deps.jobs.verify_backup
+    )
+    report.drills_requested = [str(drill_id) for drill_id in sent + errored]
+    for drill_id in errored:
+        await notify_verification_finished(
+            deps.sessions, deps.settings, drill_id, deps.enqueue_delivery
+        )
+
+
 async def _retention(deps: SchedulerDeps, report: TickReport) -> None:
     async with deps.sessions() as session:
         runs = await repository.runs_awaiting_retention(session)
     for run, status in runs:
+        if status == "completed" and run.backup_id is not None:
+            async with deps.sessions() as session:
+                if await retention_waits(session, run.schedule_id, run.backup_id):
+                    continue  # a later tick applies it, once the drill has its verdict
         # Only after a success: a failing schedule must not thin out the backups that remain.
         if status == "completed":
             result = await apply_schedule_retention(
@@ -136,6 +159,7 @@ async def tick(deps: SchedulerDeps, now: datetime) -> TickReport:
     steps = [
         ("reap", lambda: _reap(deps, report)),
         ("fire", lambda: _fire(deps, now, report)),
+        ("drill", lambda: _drill(deps, report)),
         ("retention", lambda: _retention(deps, report)),
         ("pre-restore expiry", lambda: _expire(deps, report)),
         ("audit retention", lambda: _prune_audit(deps, report)),

@@ -44,8 +44,14 @@ async def test_scheduled_backup_completes_notifies_and_triggers_retention(
             session, ctx.settings.keyring, receiver.url, ["backup.completed"]
         )
     now = datetime.now(UTC).replace(second=0, microsecond=0)
+    # Without drills (tests/workers/test_scheduled_drills.py has them): retention at once.
     schedule = await add_schedule(
-        ctx, cron="* * * * *", created_at=now - timedelta(days=3), next_run_at=now, keep_last=1
+        ctx,
+        cron="* * * * *",
+        created_at=now - timedelta(days=3),
+        next_run_at=now,
+        keep_last=1,
+        verify=False,
     )
     old = [
         await add_backup(ctx, now - timedelta(days=d), metadata={"scheduleId": str(schedule.id)})
