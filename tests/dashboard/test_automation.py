@@ -50,10 +50,11 @@ def test_a_webhook_is_added_with_its_secret_shown_once_then_paused(
     url.clear()
     url.send_keys("http://127.0.0.1:9/hooks/lifeboat")
     dashboard.click("#webhook-form [value='backup.failed']")
+    dashboard.click("#webhook-form [value='backup.verification_failed']")
     dashboard.click("#webhook-form button[type=submit]")
     secret = dashboard.wait_for_text("#webhook-form .secret", "shown only now")
     assert len(dashboard.text("#webhook-form .secret code")) >= 16, secret
-    dashboard.wait_for_text("#webhooks-table", "backup.failed")
+    dashboard.wait_for_text("#webhooks-table", "backup.failed, backup.verification_failed")
     dashboard.click("#webhooks-table td.actions button")  # Pause
     dashboard.wait_for_text("#webhooks-table", "paused")
 

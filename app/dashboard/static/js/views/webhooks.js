@@ -9,7 +9,15 @@ import {
 import { when } from "../format.js";
 import { badge, errorBox } from "./parts.js";
 
-const EVENTS = ["backup.completed", "backup.failed", "restore.completed", "restore.failed"];
+// The events a webhook may subscribe to, as CreateWebhookInput.events lists them.
+const EVENTS = [
+  "backup.completed",
+  "backup.failed",
+  "restore.completed",
+  "restore.failed",
+  "backup.verification_failed",
+  "backup.verification_error",
+];
 
 function createForm(state) {
   const submit = (event) => {
