@@ -76,7 +76,8 @@ def read_object(
     consumer that completes only when its source ends (COPY FROM in a transaction) never
     commits bad data.
     """
-    stored = _Counted(store.iter_chunks(key, READ_BYTES))
+    chunks = store.iter_chunks(key, READ_BYTES)
+    stored = _Counted(chunks)
     plain: Iterator[bytes] = (
         decrypt_chunks(stored, data_key, key) if data_key is not None else iter(stored)
     )
@@ -101,6 +102,10 @@ def read_object(
         if data_key is None and _looks_encrypted(store, key):
             raise ArchiveCorrupted(f"{key} is encrypted, but its archive says not") from None
         raise ArchiveCorrupted(f"{key} does not decompress: {error}") from None
+    finally:
+        # A damaged object stops the read midway: its download is closed now, not whenever
+        # the garbage collector gets to it (its socket would stay open until then).
+        chunks.close()  # type: ignore[attr-defined]
     if stored.size != stored_bytes:
         raise ArchiveCorrupted(f"{key} holds {stored.size} bytes; the manifest says {stored_bytes}")
     if stored.digest.hexdigest() != sha256:

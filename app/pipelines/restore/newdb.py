@@ -30,6 +30,8 @@ from app.pipelines.restore.schema.roles import RoleFacts
 from app.pipelines.restore.schema.select import TABLE_LIKE
 from app.pipelines.restore.schema.toc import TocEntry
 from app.pipelines.restore.schema.work import SchemaWork
+from app.pipelines.restore.split import SharedRows
+from app.pipelines.restore.stream import ArchiveStream
 from app.pipelines.restore.validate import plan_restore
 from app.tables.names import QualifiedName, quoted_table
 
@@ -134,7 +136,7 @@ async def _load(
         warnings += await apply.run_entries(first, work.archived.before(work.chosen), facts)
         progress.step = "load"
         counts: dict[str, int] = {}
-        load_jobs, after = _jobs(ctx, plan, work, facts, progress, counts, warnings)
+        load_jobs, after = _jobs(ctx, plan, work, facts, progress, counts, warnings, jobs)
         await run_jobs(connections, load_jobs)
         progress.step = "finalize"
         await set_sequences(first, plan.sequences)
@@ -161,9 +163,14 @@ def _jobs(
     progress: RestoreProgress,
     counts: dict[str, int],
     warnings: list[str],
+    connections: int,
 ) -> tuple[list[Job], list[TocEntry]]:
     """The parallel jobs (every table's rows, what comes after them but the grants), and the
-    entries left for after them (grants, event triggers)."""
+    entries left for after them (grants, event triggers).
+
+    A table holding more than one connection's share of the rows is loaded in `connections`
+    parts (split.py): the first starts with the largest tables, the others come after every
+    other table's rows, so a connection joins it once it has nothing else to load."""
     graph = work.archived.graph
     loaded: dict[int, TableEntry] = {}
     for table in plan.created:
@@ -171,15 +178,28 @@ def _jobs(
         if found is not None:
             loaded[found.id] = table
 
-    def rows_of(table_id: int) -> str | None:
+    share = sum(table.raw_bytes for table in loaded.values()) / max(connections, 1)
+    parts = {
+        table_id: connections if connections > 1 and table.raw_bytes > share else 1
+        for table_id, table in loaded.items()
+    }
+
+    def rows_of(table_id: int) -> set[str]:
         root = graph.owning_table(table_id)
-        return f"data:{root}" if root in loaded else None
+        if root not in loaded:
+            return set()
+        return {f"data:{root}"} | {f"data:{root}:{part}" for part in range(1, parts[root])}
 
     sized: list[tuple[int, Job]] = []
     for table_id, table in loaded.items():
-        sized.append(
-            (table.raw_bytes, Job(f"data:{table_id}", _copy(ctx, plan, table, progress, counts)))
-        )
+        if parts[table_id] == 1:
+            copy = _copy(ctx, plan, table, progress, counts)
+            sized.append((table.raw_bytes, Job(f"data:{table_id}", copy)))
+            continue
+        copies = _split_copies(ctx, plan, table, progress, counts, parts[table_id])
+        sized.append((table.raw_bytes, Job(f"data:{table_id}", copies[0])))
+        # Size 0: after every other table's rows, before nothing that needs a table.
+        sized += [(0, Job(f"data:{table_id}:{n}", copy)) for n, copy in enumerate(copies) if n]
     after = work.archived.after(work.chosen)
     in_jobs = [e for e in after if e.kind not in _GRANTS + _LAST]
     keys = {e.id for e in in_jobs}
@@ -190,7 +210,7 @@ def _jobs(
             for dep in entry.dependencies
             if graph.by_id.get(dep) is not None and graph.by_id[dep].kind in TABLE_LIKE
         ]
-        needs |= {key for dep in tables if (key := rows_of(dep))}
+        needs |= {key for dep in tables for key in rows_of(dep)}
         locks = set() if entry.kind == "INDEX" else {f"table:{dep}" for dep in tables}
         size = max(
             (
@@ -230,6 +250,43 @@ def _copy(
         progress.tables_done += 1
 
     return run
+
+
+def _split_copies(
+    ctx: PipelineContext,
+    plan: RestorePlan,
+    entry: TableEntry,
+    progress: RestoreProgress,
+    counts: dict[str, int],
+    parts: int,
+) -> list[Callable[[asyncpg.Connection], Awaitable[None]]]:
+    """`parts` COPYs of one table sharing its archive stream (no TRUNCATE, no FREEZE: see
+    split.py); the table counts as done when the last one ends."""
+    shared = SharedRows(
+        lambda: ArchiveStream(ctx.archives, entry, plan.manifest.data_key, progress.add_bytes)
+    )
+    counts[entry.name] = 0
+    ended = 0
+
+    async def run(conn: asyncpg.Connection) -> None:
+        nonlocal ended
+        progress.current = entry.name
+        rows = shared.rows()
+        try:
+            loaded = await load_table(
+                conn, ctx.archives, entry, plan.manifest, progress, source=rows
+            )
+        except BaseException:
+            await shared.close()  # the restore is given up: release the download
+            raise
+        finally:
+            await rows.aclose()
+        counts[entry.name] += loaded
+        ended += 1
+        if ended == parts:
+            progress.tables_done += 1
+
+    return [run] * parts
 
 
 def _create(
