@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jobs import unknown
 from app.jobs.waiting import KINDS, waiting_jobs
+from app.ops.drill_metrics import DrillSnapshot, drill_metrics, drill_snapshot
 
 BACKUP_TYPES = ("full", "partial", "scheduled")
 BACKUP_STATUSES = ("creating", "completed", "failed")
@@ -37,6 +38,7 @@ class Snapshot:
     # kind ("backup", "restore") → (jobs no worker has started, seconds the oldest has waited)
     waiting: dict[str, tuple[int, float]] = field(default_factory=dict)
     unknown_messages: dict[str, int] = field(default_factory=dict)  # by actor
+    drills: DrillSnapshot = field(default_factory=DrillSnapshot)
 
 
 async def snapshot(session: AsyncSession) -> Snapshot:
@@ -95,6 +97,7 @@ async def snapshot(session: AsyncSession) -> Snapshot:
         count, oldest = snap.waiting.get(job.kind, (0, 0.0))
         snap.waiting[job.kind] = (count + 1, max(oldest, (now - job.queued_at).total_seconds()))
     snap.unknown_messages = await unknown.counts(session)
+    snap.drills = await drill_snapshot(session)
     return snap
 
 
@@ -138,6 +141,7 @@ class SnapshotCollector(Collector):
                 last_duration.add_metric([backup_type], duration)
                 last_size.add_metric([backup_type], size)
         yield from (stored, last_at, last_duration, last_size)
+        yield from drill_metrics(snap.drills, BACKUP_TYPES)
         yield from self._restores()
         yield from self._schedules()
         deliveries = GaugeMetricFamily(
