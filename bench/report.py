@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import new_database_report
+from bench import drill_report, new_database_report
 from bench.measure import MB
 
 # (name, goal, where we mean to end up): every ratio is "lower is better".
@@ -16,6 +16,7 @@ GOALS = {
     "restore_whole / pg_restore_j2": (1.5, None),
     "restore worker peak RSS MB": (200.0, None),
     **new_database_report.GOALS,
+    **drill_report.GOALS,
 }
 
 
@@ -52,6 +53,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float | None]:
         ),
         "restore worker peak RSS MB": _get(results, "restore", "rss", "worker_peak_rss_mb"),
         **new_database_report.ratios(results),
+        **drill_report.ratios(results),
     }
 
 
@@ -238,6 +240,7 @@ def render(results: dict[str, Any]) -> str:
                 f"{work:.1f}s of statements on {connections} connection(s)"
             )
     lines += new_database_report.render(results)
+    lines += drill_report.render(results)
     problems = [
         f"{name}: {status}"
         for name in ("dataset", "floor", "pg_dump", "pg_restore", "backup", "restore")

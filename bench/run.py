@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import ab, baseline, dataset, new_database, report
+from bench import ab, baseline, dataset, drill, new_database, report
 from bench.graphql import GraphQL
 from bench.lifeboat import NotAvailable, run_backup, run_restore
 from bench.measure import best_of, load_average
@@ -87,6 +87,13 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace, dump: Path | No
             if backup is None or args.no_restore:
                 return
             backup_id = backup["backup_id"]
+            if args.drill_only:
+                attempt(
+                    results,
+                    "drill",
+                    lambda: drill.measure(stack, gql, backup_id, dump, args.repeat, args.timeout),
+                )
+                return
             profile = RESULTS / "profile-restore.txt" if args.profile else None
             restore = attempt(
                 results,
@@ -107,6 +114,11 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace, dump: Path | No
                     stack, gql, backup_id, dump, args.repeat, args.timeout
                 ),
             )
+            attempt(
+                results,
+                "drill",
+                lambda: drill.measure(stack, gql, backup_id, dump, args.repeat, args.timeout),
+            )
         finally:
             gql.close()
 
@@ -125,6 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--no-restore", action="store_true", help="skip the restores (Lifeboat's and pg_restore)"
+    )
+    parser.add_argument(
+        "--drill-only",
+        action="store_true",
+        help="pg_dump, a Lifeboat backup, then only the drill against pg_restore -j 2",
     )
     parser.add_argument(
         "--lifeboat-env",
@@ -193,13 +210,15 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lbbench-dump-") as scratch:
         path: Path | None = Path(scratch) / "bench.dump"
         if not args.no_baseline:
-            attempt(results, "floor", lambda: baseline.measure_floor(described, args.repeat))
+            if not args.drill_only:
+                attempt(results, "floor", lambda: baseline.measure_floor(described, args.repeat))
             dump = attempt(
                 results,
                 "pg_dump",
                 lambda: baseline.measure_pg_dump(dataset.DATABASE, path, args.repeat),
             )
-            if dump is not None and not args.no_restore:  # only the restore ratios use it
+            # Only the restore ratios use it (the drill restores the dump itself, per round).
+            if dump is not None and not args.no_restore and not args.drill_only:
                 restore_db = f"{dataset.DATABASE}_pg_restore"
                 attempt(
                     results,

@@ -215,7 +215,7 @@ def lifeboat_stack(
         _wait_until(lambda: _api_answers(api_url), "the API", api, api_log)
 
         worker_log = keep_logs / "worker.log"
-        queues = [settings.queue("backups"), settings.queue("restores")]
+        queues = [settings.queue(name) for name in ("backups", "restores", "drills")]
         command = [str(BIN / "dramatiq"), "workers.actors", "--processes", "1", "--threads", "1"]
         worker = _start([*command, "--queues", *queues], env, worker_log)
         exits.callback(_stop, worker)
