@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     # Restore drills: scratch databases go to this server (a spare one, its role needs
     # CREATEDB; the URL's database is where CREATE DATABASE runs). Empty: the target's server.
     drill_database_url: str = ""
-    # Connections a drill reads tables back on, side by side.
+    # Connections a drill loads its scratch database on, then reads tables back on.
     drill_read_connections: int = 2
 
     @model_validator(mode="before")
