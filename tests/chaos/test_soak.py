@@ -65,11 +65,13 @@ class Job:
     status: str = ""
     error: str | None = None
     settle_seconds: float | None = None  # from the fault to the final state
-    # Whether a worker had started the job when the fault came (else it was still queued).
-    started_at_fault: bool | None = None
+    # Where the job was when the fault came: "queued" (no worker had started it), "running",
+    # or "done" (already final: the fault hit the stack, not this job, so no settle time).
+    phase_at_fault: str = ""
     # For a job still queued at the fault: when a (live) worker started it. A settle time is
     # then the wait for redelivery plus the job's own run, which this splits.
     restarted_seconds: float | None = None
+    injected: bool = False
 
     def describe(self) -> str:
         text = f"{self.kind} {self.job_id}, {self.fault}, then {self.status}"
@@ -88,7 +90,9 @@ class Report:
     last_backup_status: str = "?"  # CREATING: the stop did not wait for its export
 
     def lines(self, cycles: int) -> list[str]:
-        faulted = [j for j in self.jobs if j.settle_seconds is not None]
+        faulted = [
+            j for j in self.jobs if j.settle_seconds is not None and j.phase_at_fault != "done"
+        ]
         slowest = max(faulted, key=lambda j: j.settle_seconds or 0, default=None)
         outcomes = Counter(f"{j.kind} {j.status}" for j in self.jobs)
         lines = [
@@ -99,14 +103,20 @@ class Report:
         if slowest is not None:
             lines.append(f"slowest settle: {slowest.settle_seconds:.1f} s ({slowest.describe()})")
         for fault in FAULTS:
-            for started in (True, False):
-                hit = [j for j in faulted if j.fault == fault and j.started_at_fault == started]
+            for phase in ("running", "queued"):
+                hit = [j for j in faulted if j.fault == fault and j.phase_at_fault == phase]
                 if hit:
                     worst = max(hit, key=lambda j: j.settle_seconds or 0)
                     lines.append(
-                        f"  {fault}, job {'running' if started else 'queued'}: {len(hit)}, "
+                        f"  {fault}, job {phase}: {len(hit)}, "
                         f"slowest {worst.settle_seconds:.1f} s ({worst.describe()})"
                     )
+        done = Counter(j.fault for j in self.jobs if j.phase_at_fault == "done" and j.injected)
+        if done:
+            lines.append(
+                "  faults that came after their job had ended (not timed): "
+                + ", ".join(f"{k} {n}" for k, n in sorted(done.items()))
+            )
         lines.append(
             f"make run stopped in {self.stop_seconds:.1f} s after a SIGTERM sent while a last "
             f"export ran (that backup was then {self.last_backup_status})"
@@ -176,7 +186,7 @@ async def settle(api: Api, own_url: str, job: Job, injected_at: float | None) ->
     pending = "CREATING" if job.kind == "backup" else "IN_PROGRESS"
 
     async def final() -> dict[str, Any] | None:
-        waiting = job.started_at_fault is False and job.restarted_seconds is None
+        waiting = job.phase_at_fault == "queued" and job.restarted_seconds is None
         if injected_at is not None and waiting and await started(own_url, job):
             job.restarted_seconds = time.monotonic() - injected_at
         try:
@@ -190,6 +200,25 @@ async def settle(api: Api, own_url: str, job: Job, injected_at: float | None) ->
     job.error = row.get("errorMessage") or row.get("errorLog")
     if injected_at is not None:
         job.settle_seconds = max(0.0, time.monotonic() - injected_at)
+
+
+async def phase(own_url: str, job: Job) -> str:
+    """queued (no worker started it), running, or done (final)."""
+    conn = await asyncpg.connect(own_url)
+    try:
+        if job.kind == "backup":
+            query = "SELECT status <> 'creating', heartbeat_at IS NOT NULL"
+            query += " FROM lifeboat.system_backups WHERE backup_id = $1"
+            row = await conn.fetchrow(query, job.job_id)
+        else:
+            query = "SELECT status <> 'in_progress', worker_started_at IS NOT NULL"
+            row = await conn.fetchrow(
+                query + " FROM lifeboat.restore_operations WHERE id = $1::uuid", job.job_id
+            )
+    finally:
+        await conn.close()
+    assert row is not None
+    return "done" if row[0] else "running" if row[1] else "queued"
 
 
 async def started(own_url: str, job: Job) -> bool:
@@ -212,11 +241,13 @@ async def run_job(
     """Request a job, inject a fault a random moment later, wait until it is settled."""
     fault = rng.choices(list(FAULTS), weights=list(FAULTS.values()))[0]
     job = Job(kind, await start(), fault)
-    await asyncio.sleep(rng.uniform(0, 2.0))
+    # Jobs here take 0.5-2 s: most faults land while it is queued or running.
+    await asyncio.sleep(rng.uniform(0, 1.5))
     injected_at = None
-    job.started_at_fault = await started(chaos.own_url, job)
+    job.phase_at_fault = await phase(chaos.own_url, job)
     if fault != "none" and await asyncio.to_thread(chaos.inject, fault):
         injected_at = time.monotonic()
+        job.injected = True
         report.faults[fault] += 1
     else:
         job.fault = "none"
