@@ -2,10 +2,14 @@
 shows it (or why the API would refuse it, or the API's error for the options), and restores
 with the options the plan was made for."""
 
+import os
+
 import asyncpg
 import dramatiq
+from selenium.webdriver.common.keys import Keys
 
 from app.pipelines.context import PipelineContext
+from app.settings import get_settings
 from tests.restores.support import clear_running_restores, completed_backup
 from tests.support.selenium_browser import Dashboard
 
@@ -63,8 +67,8 @@ def _type_target_database(dashboard: Dashboard, name: str) -> None:
     field = dashboard.find("#restore-options [name=targetDatabase]")
     before = _answers(dashboard)
     field.clear()
-    field.send_keys(name)
-    dashboard.js("arguments[0].dispatchEvent(new Event('change'))", field)
+    # Leaving the field is what fires its change, as when an admin moves on to the code.
+    field.send_keys(name + Keys.TAB)
     _settled(dashboard, before)
 
 
@@ -154,3 +158,44 @@ async def test_a_refused_plan_says_why_and_offers_no_restore(
     assert "Columns brought back" in dashboard.text("#restore-plan")
     assert _restore_enabled(dashboard)
     assert await target.fetchval("SELECT count(*) FROM recipes") == 500
+
+
+async def test_a_restore_into_a_new_database_is_planned_done_and_listed_as_such(
+    dashboard: Dashboard,
+    admin_token: str,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    worker: dramatiq.Worker,
+) -> None:
+    backup_id = await _backup(pipeline_context, target)
+    other = f"lbtest_dash_{os.getpid()}"
+    try:
+        _open_dialog(dashboard, admin_token, backup_id)
+        _type_target_database(dashboard, other)
+        plan = dashboard.text("#restore-plan")
+        assert "No table there now would be replaced" in plan, plan
+        assert dashboard.text("#plan-created").split() == ["public.recipes", "public.users"]
+        assert "no pre-restore snapshot" in plan and "left as they are" in plan, plan
+
+        dashboard.find("#restore-confirm input").send_keys(
+            dashboard.wait(lambda: dashboard.text("#confirmation-code").strip("…"), "the code")
+        )
+        dashboard.click(RESTORE_BUTTON)
+        outcome = dashboard.wait_for_text("#restore-outcome", "completed", 60)
+        assert f"into database {other}" in outcome, outcome
+
+        dashboard.click("#restore-dialog button.close")
+        dashboard.click("[data-tab=restores]")
+        dashboard.wait_for_text("#restores-table", f"into database {other}")
+        copy = await asyncpg.connect(target_url(other))
+        try:
+            assert await copy.fetchval("SELECT count(*) FROM recipes") == 500
+        finally:
+            await copy.close()
+    finally:
+        await target.execute(f'DROP DATABASE IF EXISTS "{other}" WITH (FORCE)')
+
+
+def target_url(database: str) -> str:
+    """The configured target's server, another database on it."""
+    return get_settings().target_database_url.rsplit("/", 1)[0] + f"/{database}"
