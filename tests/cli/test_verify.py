@@ -66,10 +66,12 @@ async def test_a_damaged_backup_fails_its_drill_with_exit_1(
 async def test_without_wait_it_returns_the_running_drill_at_once(
     live_server: str,
     admin_token: str,
-    pipeline_context: PipelineContext,
+    automation: PipelineContext,
     target: asyncpg.Connection,
 ) -> None:
-    backup_id = await _backup(pipeline_context, target)  # no worker: the drill stays queued
+    # No worker: the drill stays queued (`automation` deletes its row after, so no RUNNING drill
+    # is left for later tests).
+    backup_id = await _backup(automation, target)
 
     run = await lifeboat(live_server, admin_token, "verify", backup_id, "--json")
 
