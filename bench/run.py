@@ -75,6 +75,10 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace, dump: Path | No
     with lifeboat_stack(dataset.DATABASE, RESULTS / "logs", overrides) as stack:
         results["object_store"] = stack.settings.s3_endpoint
         gql = GraphQL(stack.api_url, stack.token)
+
+        def new_db(backup_id: str) -> dict[str, Any]:
+            return new_database.measure(stack, gql, backup_id, dump, args.repeat, args.timeout)
+
         try:
             profile = RESULTS / "profile-backup.txt" if args.profile else None
             backup = attempt(
@@ -94,6 +98,9 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace, dump: Path | No
                     lambda: drill.measure(stack, gql, backup_id, dump, args.repeat, args.timeout),
                 )
                 return
+            if args.new_database_only:
+                attempt(results, "new_database", lambda: new_db(backup_id))
+                return
             profile = RESULTS / "profile-restore.txt" if args.profile else None
             restore = attempt(
                 results,
@@ -107,13 +114,7 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace, dump: Path | No
                 counts = dataset.count_rows()
                 restore["row_counts_match"] = counts == dataset.EXPECTED_ROWS
                 restore["row_counts"] = counts
-            attempt(
-                results,
-                "new_database",
-                lambda: new_database.measure(
-                    stack, gql, backup_id, dump, args.repeat, args.timeout
-                ),
-            )
+            attempt(results, "new_database", lambda: new_db(backup_id))
             attempt(
                 results,
                 "drill",
@@ -137,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--no-restore", action="store_true", help="skip the restores (Lifeboat's and pg_restore)"
+    )
+    parser.add_argument(
+        "--new-database-only",
+        action="store_true",
+        help="only pg_dump, a backup and the new-database comparison (no floor, no other "
+        "pg_restore, no in-place restore)",
     )
     parser.add_argument(
         "--drill-only",
@@ -210,15 +217,18 @@ def run_all(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lbbench-dump-") as scratch:
         path: Path | None = Path(scratch) / "bench.dump"
         if not args.no_baseline:
-            if not args.drill_only:
+            if not (args.drill_only or args.new_database_only):
                 attempt(results, "floor", lambda: baseline.measure_floor(described, args.repeat))
             dump = attempt(
                 results,
                 "pg_dump",
-                lambda: baseline.measure_pg_dump(dataset.DATABASE, path, args.repeat),
+                lambda: baseline.measure_pg_dump(
+                    dataset.DATABASE, path, 1 if args.new_database_only else args.repeat
+                ),
             )
             # Only the restore ratios use it (the drill restores the dump itself, per round).
-            if dump is not None and not args.no_restore and not args.drill_only:
+            only = args.drill_only or args.new_database_only
+            if dump is not None and not args.no_restore and not only:
                 restore_db = f"{dataset.DATABASE}_pg_restore"
                 attempt(
                     results,
