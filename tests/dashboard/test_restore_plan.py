@@ -199,3 +199,26 @@ async def test_a_restore_into_a_new_database_is_planned_done_and_listed_as_such(
 def target_url(database: str) -> str:
     """The configured target's server, another database on it."""
     return get_settings().target_database_url.rsplit("/", 1)[0] + f"/{database}"
+
+
+async def test_the_plan_warns_of_an_owner_that_no_longer_exists(
+    dashboard: Dashboard,
+    admin_token: str,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+) -> None:
+    gone = f"lbtest_dash_{os.getpid()}_owner"
+    await target.execute(f"DROP ROLE IF EXISTS {gone}; CREATE ROLE {gone}")
+    try:
+        await target.execute(f"CREATE TABLE pantry (id int); ALTER TABLE pantry OWNER TO {gone}")
+        backup_id = await _backup(pipeline_context, target)
+        await target.execute(f"DROP TABLE pantry; DROP ROLE {gone}")
+
+        _open_dialog(dashboard, admin_token, backup_id)
+
+        assert dashboard.text("#plan-created") == "public.pantry"
+        warning = dashboard.text("#plan-warnings")
+        assert "public.pantry" in warning and f"role {gone} does not exist" in warning, warning
+        assert _restore_enabled(dashboard)  # a warning does not refuse the restore
+    finally:
+        await target.execute(f"DROP TABLE IF EXISTS pantry; DROP ROLE IF EXISTS {gone}")
