@@ -64,6 +64,7 @@ async def restore_into_new_database(
     tables: tuple[str, ...] | None = None,
     jobs: int | None = None,
     plan: RestorePlan | None = None,
+    split_tables: bool = True,
 ) -> NewDatabase:
     """Create `database` on the server of `server_url` from the backup `manifest` describes,
     and load it; returns rows per table and the warnings.
@@ -78,7 +79,10 @@ async def restore_into_new_database(
       `tables`, display names) is loaded with its checksum verified while streaming, then
       indexes, constraints and foreign keys are built (a unique or foreign-key violation in
       the archive raises), sequences set, materialized views refreshed, and the archived
-      database settings applied.
+      database settings applied. A table larger than one connection's share is loaded by
+      several COPYs at once (split.py), its rows interleaved on disk, unless `split_tables`
+      is False: then each table is one COPY, and reads back in the order it was archived
+      (the drills compare that order's digest).
     - It touches nothing else: no restore operation, no lock on the configured target, no
       uploads, no pre-restore snapshot. Progress goes only to `progress` (step, tables,
       rows, bytes).
@@ -107,7 +111,7 @@ async def restore_into_new_database(
         await databases.create(admin, database, manifest.database)
         try:
             url = with_database(server_url, database)
-            return await _load(ctx, plan, url, progress, max(1, jobs))
+            return await _load(ctx, plan, url, progress, max(1, jobs), split_tables)
         except BaseException:
             try:
                 await databases.drop(admin, database)
@@ -119,7 +123,12 @@ async def restore_into_new_database(
 
 
 async def _load(
-    ctx: PipelineContext, plan: RestorePlan, url: str, progress: RestoreProgress, jobs: int
+    ctx: PipelineContext,
+    plan: RestorePlan,
+    url: str,
+    progress: RestoreProgress,
+    jobs: int,
+    split_tables: bool = True,
 ) -> NewDatabase:
     work = plan.schema
     assert work is not None  # a new database always gets the whole schema
@@ -141,7 +150,8 @@ async def _load(
         warnings += await apply.run_entries(first, work.archived.before(work.chosen), facts)
         progress.step = "load"
         counts: dict[str, int] = {}
-        load_jobs, after = _jobs(ctx, plan, work, facts, progress, counts, warnings, jobs)
+        parts = jobs if split_tables else 1  # how many COPYs one table may be loaded by
+        load_jobs, after = _jobs(ctx, plan, work, facts, progress, counts, warnings, parts)
         await run_jobs(connections, load_jobs)
         progress.step = "finalize"
         await set_sequences(first, plan.sequences)
