@@ -32,6 +32,12 @@ def programs(settings: Settings) -> list[Program]:
                 # interrupted job is settled by the reaper (README, "Faults").
                 "--worker-shutdown-timeout",
                 "8000",
+                # Dramatiq's main process waits this long for its worker process to be up, and
+                # notices nothing meanwhile: a worker killed while booting took the default 30 s
+                # to be restarted, and a job it had been sent waited as long (seen in the soak).
+                # Nothing here needs the wait (it only orders `--fork` processes, none here).
+                "--worker-fork-timeout",
+                "1000",
                 "--queues",
                 *worker_queues(),
             ],
