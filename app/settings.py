@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # Connections that load a database a restore creates (targetDatabase, drills), as
     # pg_restore -j: tables and indexes in parallel. One transaction cannot use more than one.
     restore_jobs: int = 2
+    # A table holding more than one connection's share of the rows is loaded by all of them
+    # at once (split.py), not FREEZE; off: each table by one connection, FREEZE, as before.
+    restore_split_tables: bool = True
     # Automated backups: how often `lifeboat scheduler` wakes up to fire due schedules.
     scheduler_tick_seconds: float = 15.0
     # Each health or readiness check gives up after this long.

@@ -194,8 +194,9 @@ def _jobs(
             loaded[found.id] = table
 
     share = sum(table.raw_bytes for table in loaded.values()) / max(connections, 1)
+    split = ctx.settings.restore_split_tables
     parts = {
-        table_id: connections if connections > 1 and table.raw_bytes > share else 1
+        table_id: connections if split and connections > 1 and table.raw_bytes > share else 1
         for table_id, table in loaded.items()
     }
 

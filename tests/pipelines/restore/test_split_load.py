@@ -1,5 +1,7 @@
 """A new database's largest table loaded by two COPYs sharing its archive (split.py)."""
 
+from dataclasses import replace
+
 import asyncpg
 import pytest
 
@@ -70,3 +72,30 @@ async def test_a_damaged_split_table_fails_the_load_and_the_database_is_dropped(
         )
 
     assert not await exists(scratch)
+
+
+async def test_with_splitting_off_each_table_is_one_frozen_copy(
+    pipeline_context: PipelineContext, target: asyncpg.Connection, scratch: str
+) -> None:
+    settings = pipeline_context.settings.model_copy(update={"restore_split_tables": False})
+    ctx = replace(pipeline_context, settings=settings)
+    await target.execute(TABLES)
+    before = await database_state(target)
+    backup_id = await completed_backup(ctx, target)
+    manifest = read_manifest(ctx.archives, await backup_row(ctx, backup_id), ctx.settings.keyring)
+    url = ctx.settings.target_database_url
+
+    await restore_into_new_database(ctx, manifest, url, scratch, RestoreProgress(), jobs=2)
+
+    copy = with_database(url, scratch)
+    assert await state_of(copy) == before
+    conn = await asyncpg.connect(copy)
+    try:  # one transaction, FREEZE: every page all-visible
+        assert await conn.fetchval("SELECT count(DISTINCT xmin::text) FROM public.big") == 1
+        await conn.execute("ANALYZE public.big")
+        pages = await conn.fetchrow(
+            "SELECT relpages, relallvisible FROM pg_class WHERE oid = 'public.big'::regclass"
+        )
+        assert pages["relpages"] > 0 and pages["relallvisible"] == pages["relpages"]
+    finally:
+        await conn.close()
