@@ -183,9 +183,10 @@ def _jobs(
     """The parallel jobs (every table's rows, what comes after them but the grants), and the
     entries left for after them (grants, event triggers).
 
-    A table holding more than one connection's share of the rows is loaded in `connections`
-    parts (split.py): the first starts with the largest tables, the others come after every
-    other table's rows, so a connection joins it once it has nothing else to load."""
+    With restore_split_tables on, a table holding more than one connection's share of the rows
+    is loaded in `connections` parts (split.py): the first starts with the largest tables,
+    the others come after every other table's rows, so a connection joins it once it has
+    nothing else to load."""
     graph = work.archived.graph
     loaded: dict[int, TableEntry] = {}
     for table in plan.created:

@@ -1,4 +1,5 @@
-"""A new database's largest table loaded by two COPYs sharing its archive (split.py)."""
+"""A new database's largest table loaded by two COPYs sharing its archive (split.py, when
+LIFEBOAT_RESTORE_SPLIT_TABLES is on), or by one FREEZE copy (the default)."""
 
 from dataclasses import replace
 
@@ -31,10 +32,15 @@ CREATE INDEX big_body ON public.big (body);
 """
 
 
+def splitting(ctx: PipelineContext) -> PipelineContext:
+    """LIFEBOAT_RESTORE_SPLIT_TABLES=true (off by default)."""
+    return replace(ctx, settings=ctx.settings.model_copy(update={"restore_split_tables": True}))
+
+
 async def test_the_largest_table_is_loaded_by_both_connections_row_for_row(
     pipeline_context: PipelineContext, target: asyncpg.Connection, scratch: str
 ) -> None:
-    ctx = pipeline_context
+    ctx = splitting(pipeline_context)
     await target.execute(TABLES)
     url = ctx.settings.target_database_url
     definitions, before = await schema_dump(url), await database_state(target)
@@ -59,7 +65,7 @@ async def test_the_largest_table_is_loaded_by_both_connections_row_for_row(
 async def test_a_damaged_split_table_fails_the_load_and_the_database_is_dropped(
     pipeline_context: PipelineContext, target: asyncpg.Connection, scratch: str
 ) -> None:
-    ctx = pipeline_context
+    ctx = splitting(pipeline_context)
     await target.execute(TABLES)
     backup_id = await completed_backup(ctx, target)
     manifest = read_manifest(ctx.archives, await backup_row(ctx, backup_id), ctx.settings.keyring)
@@ -74,11 +80,10 @@ async def test_a_damaged_split_table_fails_the_load_and_the_database_is_dropped(
     assert not await exists(scratch)
 
 
-async def test_with_splitting_off_each_table_is_one_frozen_copy(
+async def test_by_default_each_table_is_one_frozen_copy(
     pipeline_context: PipelineContext, target: asyncpg.Connection, scratch: str
 ) -> None:
-    settings = pipeline_context.settings.model_copy(update={"restore_split_tables": False})
-    ctx = replace(pipeline_context, settings=settings)
+    ctx = pipeline_context
     await target.execute(TABLES)
     before = await database_state(target)
     backup_id = await completed_backup(ctx, target)
