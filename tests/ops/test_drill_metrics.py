@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from app.db.drill_models import Verification
 from app.db.engine import transaction
@@ -14,6 +14,8 @@ from app.pipelines.context import PipelineContext
 from tests.ops.test_ops_endpoints import samples
 from tests.support.automation import add_backup
 from tests.support.drill import request
+
+NOW_PLUS = datetime.now(UTC) + timedelta(days=450)  # later than test_ops_endpoints' backups
 
 
 async def drilled(ctx: PipelineContext, backup_id: str, status: str, at: datetime) -> None:
@@ -32,6 +34,7 @@ async def test_drills_are_counted_by_latest_status_and_the_newest_pass_is_dated(
     ctx = automation
     before = samples((await client.get("/metrics")).text)
     proven = datetime.now(UTC).replace(microsecond=0) + timedelta(days=500)  # after any other
+    assert proven - timedelta(days=1) > NOW_PLUS
     passed = await add_backup(ctx, proven - timedelta(days=1), backup_type="full")
     await drilled(ctx, passed, "passed", proven)
     # Passed once, then found damaged: counted as failed, and its old pass proves nothing.
@@ -57,3 +60,6 @@ async def test_drills_are_counted_by_latest_status_and_the_newest_pass_is_dated(
     assert ("lifeboat_backup_verifications", (("status", "running"),)) in after
     full = ("lifeboat_backup_last_verified_timestamp_seconds", (("type", "full"),))
     assert after[full] == proven.timestamp()
+    # Backups dated in the future would be the newest of every later test's list.
+    async with transaction(ctx.sessions) as session:
+        await session.execute(delete(SystemBackup).where(SystemBackup.created_at > NOW_PLUS))
