@@ -2,6 +2,8 @@
 keeps a drill from running is an ERROR saying what to fix. After each: the target unchanged,
 no scratch database left."""
 
+from dataclasses import replace
+
 import asyncpg
 import pytest
 
@@ -181,8 +183,9 @@ async def test_the_drill_loads_a_table_the_restore_would_split_with_one_copy(
     """A new database's largest table may be loaded by several COPYs at once (split.py),
     which interleaves its rows on disk; the read-back hashes rows in physical order against
     the order the backup wrote them, so the drill's load must fill each table with one COPY
-    (one transaction), and such a backup passes."""
-    ctx = pipeline_context
+    (one transaction), and such a backup passes, even where restores split tables."""
+    settings = pipeline_context.settings.model_copy(update={"restore_split_tables": True})
+    ctx = replace(pipeline_context, settings=settings)
     await target.execute(SPLIT_TABLES)
     backup_id = await create_backup_row(ctx, target, "full")
     await run_export(ctx, backup_id)
