@@ -3,7 +3,8 @@ drill.
 
 Liveness is the drill's advisory lock on Lifeboat's database, held by the worker's session:
 whoever can take it knows no worker runs that drill (PostgreSQL let go of it when the worker
-died). Run at every worker start and on every scheduler tick:
+died). Every worker runs it at start and then every LIFEBOAT_REAP_INTERVAL_SECONDS
+(workers/actors/drills.py), so it runs wherever drills do:
 1. a drill a worker took up whose lock is free → its worker died: scratch dropped, ERROR;
 2. a drill no worker took up for QUEUED_TOO_LONG → its message was lost: ERROR;
 3. a scratch database of this installation whose drill is not alive → dropped.
