@@ -22,7 +22,7 @@ BACKUP_TYPES = ("full", "partial", "scheduled")
 BACKUP_STATUSES = ("creating", "completed", "failed")
 RESTORE_STATUSES = ("in_progress", "completed", "failed")
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
-UNKNOWN_JOB_ACTORS = ("export_backup", "restore_backup")
+UNKNOWN_JOB_ACTORS = ("export_backup", "restore_backup", "verify_backup")
 
 
 @dataclass

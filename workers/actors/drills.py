@@ -13,6 +13,7 @@ import logging
 import dramatiq
 
 from app.drills.lifecycle import DrillNotRunning
+from app.jobs import UnknownJob
 from app.pipelines.drill.loader import new_database_loader
 from app.pipelines.drill.outcome import DrillBusy, DrillServerBusy
 from app.pipelines.drill.pipeline import run_drill
@@ -21,6 +22,7 @@ from app.settings import get_settings
 from workers.actors.notifications import verification_finished
 from workers.broker import broker
 from workers.resources import get_context, run_in_background
+from workers.unknown_jobs import dead_letter
 
 __all__ = ["broker", "reap_dead_drills", "verify_backup"]
 
@@ -35,7 +37,7 @@ TIME_LIMIT_MS = 24 * 3600 * 1000
 def _retry_when(retries: int, error: Exception) -> bool:
     if isinstance(error, DrillBusy | DrillServerBusy):
         return True  # waiting its turn, however long the drills before it take
-    return retries < MAX_RETRIES and not isinstance(error, DrillNotRunning)
+    return retries < MAX_RETRIES and not isinstance(error, DrillNotRunning | UnknownJob)
 
 
 @dramatiq.actor(
@@ -50,6 +52,8 @@ async def verify_backup(verification_id: str) -> None:
     ctx = get_context()
     try:
         result = await run_drill(ctx, verification_id, new_database_loader(ctx))
+    except UnknownJob as unknown:
+        await dead_letter(unknown, verify_backup.actor_name, verify_backup.queue_name)
     except DrillNotRunning:
         logger.info("drill %s is not running; nothing to do", verification_id)
         return

@@ -27,6 +27,7 @@ from app.db.urls import asyncpg_dsn, with_database
 from app.drills import lifecycle, repository
 from app.drills.lifecycle import ERROR, PASSED, DrillNotRunning, DrillResult
 from app.errors import PreconditionFailed
+from app.jobs import UnknownJob
 from app.pipelines.context import PipelineContext
 from app.pipelines.drill import scratch
 from app.pipelines.drill.outcome import (
@@ -79,13 +80,16 @@ def server_lock(server: str) -> str:
 async def run_drill(ctx: PipelineContext, verification_id: str, loader: Loader) -> DrillResult:
     """Run the drill and record its verdict; returns it.
 
-    Raises DrillNotRunning if it is not running, DrillBusy if another worker runs it,
+    Raises UnknownJob if Lifeboat's database does not hold it, DrillNotRunning if it is not
+    running, DrillBusy if another worker runs it,
     DrillServerBusy if another drill holds its server (the caller retries later).
     """
     vid = uuid.UUID(verification_id)
     async with transaction(ctx.sessions) as session:
         row = await repository.get(session, vid)
-    if row is None or row.status != "running":
+    if row is None:  # meant for another Lifeboat (database, queue prefix): never dropped silently
+        raise UnknownJob("drill", verification_id)
+    if row.status != "running":
         raise DrillNotRunning(f"drill {verification_id} is not running")
     holder = await asyncpg.connect(asyncpg_dsn(ctx.settings.database_url))
     try:
