@@ -99,6 +99,15 @@ async def test_a_backup_not_completed_is_a_failed_precondition(
         assert error_code(body) == "PRECONDITION_FAILED"
         assert status in body["errors"][0]["message"]
         assert await drills_of(settings, backup_id) == 0
+    # No worker owns the `creating` one: left so, backup reapers of later tests would find it.
+    conn = await asyncpg.connect(settings.database_url)
+    try:
+        await conn.execute(
+            "DELETE FROM lifeboat.system_backups WHERE backup_id LIKE 'bk_drill_%'"
+            " AND status = 'creating'"
+        )
+    finally:
+        await conn.close()
 
 
 async def test_a_backup_under_a_missing_key_is_refused_naming_it_before_anything_changes(
