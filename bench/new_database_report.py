@@ -38,7 +38,17 @@ def render(results: dict[str, Any]) -> list[str]:
             for side in figures["order"]
             if side in figures
         ]
-        lines.append(f"  round {number}: " + ", ".join(parts) + f"; ratio {figures['ratio']}")
+        rss = (figures.get("lifeboat") or {}).get("rss") or {}
+        # The worker's RSS when the round began too: backups before it may have left it high.
+        held = (
+            f"; worker RSS {rss.get('worker_rss_at_start_mb')} → {rss.get('worker_peak_rss_mb')} MB"
+        )
+        lines.append(
+            f"  round {number}: "
+            + ", ".join(parts)
+            + f"; ratio {figures['ratio']}"
+            + (held if rss else "")
+        )
     lines.append(
         f"  ratios {section.get('ratios')}, median {section.get('median_ratio')}; "
         f"worker peak RSS {section.get('worker_peak_rss_mb')} MB; rows match "

@@ -21,7 +21,7 @@ ROUND = {
     "lifeboat": {
         "seconds": 17.0,
         "load_before": [4.0, 2.0, 1.0],
-        "rss": {"worker_peak_rss_mb": 150.0},
+        "rss": {"worker_rss_at_start_mb": 110.0, "worker_peak_rss_mb": 150.0},
         "step_times": [{"step": "load", "seconds": 15.0}, {"step": "commit", "seconds": 0.0}],
         "database": {"statements": []},
     },
@@ -47,7 +47,10 @@ def test_the_median_round_ratio_is_held_against_the_goal():
     assert ratios["new_database / pg_restore_j2_whole"] == 0.85
     assert "new_database / pg_restore_j2_whole               0.85  ≤ 0.9  met" in text
     assert "new_database worker peak RSS MB                150.00  ≤ 200  met" in text
-    assert "round 1: pg_restore 20.0s (load 3.0), lifeboat 17.0s (load 4.0); ratio 0.85" in text
+    assert (
+        "round 1: pg_restore 20.0s (load 3.0), lifeboat 17.0s (load 4.0); ratio 0.85; "
+        "worker RSS 110.0 → 150.0 MB"
+    ) in text
     assert "the backup's schema step (pg_dump --schema-only): 0.42s" in text
     assert "pg_restore slowest statements: COPY public.app_events 12.0s;" in text
     assert "lifeboat steps: load 15.00s" in text
