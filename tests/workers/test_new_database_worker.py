@@ -8,7 +8,9 @@ import pytest
 
 from app.pipelines.context import PipelineContext
 from app.pipelines.restore.errors import WORKER_DIED
+from app.pipelines.restore.reaper import reap_stale_restores
 from tests.conftest import ADMIN_URL, GraphQLClient
+from tests.pipelines.restore.test_resilience import later
 from tests.restores.support import clear_running_restores, code_for, completed_backup
 from tests.support.worker import WorkerProcess, wait_for
 from tests.workers.test_restore_worker import finished
@@ -90,6 +92,39 @@ async def test_a_worker_killed_loading_a_new_database_leaves_no_database_behind(
         lambda: finished(gql, restore_id), timeout=60, message="the retry to settle it"
     )
     assert operation["status"] == "FAILED"
+    assert operation["errorLog"].startswith(WORKER_DIED)
+    assert f"Database {scratch}, which it was creating, was dropped." in operation["errorLog"]
+    assert not await database_exists(scratch)
+
+
+async def test_the_reaper_drops_a_new_database_whose_worker_was_killed_loading_it(
+    gql: GraphQLClient,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    worker_processes: Callable[..., WorkerProcess],
+    scratch: str,
+) -> None:
+    ctx = pipeline_context
+    await target.execute(SLOW_DOMAIN)
+    backup_id = await completed_backup(ctx, target)
+    await clear_running_restores(ctx.settings.database_url)
+    doomed = worker_processes()
+    code = code_for(ctx, backup_id)
+    body = await gql(
+        RESTORE,
+        {"input": {"backupId": backup_id, "confirmationCode": code, "targetDatabase": scratch}},
+    )
+    restore_id = body["data"]["restoreBackup"]["id"]
+    await wait_for(lambda: copying_into(target, scratch), timeout=60, message="the load")
+
+    doomed.kill()
+    # No retry this time: the message is gone with the worker (RabbitMQ without redelivery,
+    # say); the reaper finds the restore's heartbeat stale once stale_after_seconds passed.
+    assert await database_exists(scratch)
+    assert await reap_stale_restores(ctx, now=later(ctx)) == [restore_id]
+
+    operation = await finished(gql, restore_id)
+    assert operation is not None and operation["status"] == "FAILED"
     assert operation["errorLog"].startswith(WORKER_DIED)
     assert f"Database {scratch}, which it was creating, was dropped." in operation["errorLog"]
     assert not await database_exists(scratch)
