@@ -71,20 +71,28 @@ def broker_url(broker: dramatiq.Broker, settings: Settings) -> str:
 
 def start_victim_and_bystander(
     start: Callable[..., WorkerProcess], url: str, settings: Settings
-) -> WorkerProcess:
+) -> tuple[WorkerProcess, WorkerProcess]:
     """The worker about to be killed, and a live one that only delivers notifications."""
-    start(broker_url=url, env=LEASE_ONLY, queues={settings.queue("notifications")})
-    return start(broker_url=url, env=LEASE_ONLY)
+    bystander = start(broker_url=url, env=LEASE_ONLY, queues={settings.queue("notifications")})
+    return start(broker_url=url, env=LEASE_ONLY), bystander
 
 
 async def kill_and_wait(
-    victim: WorkerProcess, settled: Callable[[], Awaitable[bool]], what: str
+    workers: tuple[WorkerProcess, WorkerProcess],
+    settled: Callable[[], Awaitable[bool]],
+    what: str,
 ) -> None:
     """SIGKILL the victim; wait for a live worker to settle its job; say how long it took."""
+    victim, bystander = workers
     victim.kill()
     killed_at = time.monotonic()
-    # The issue's bound: a dead worker's job is settled within 30 s (measured: 0.2-2.3 s).
-    await wait_for(settled, timeout=30, message=f"a live worker to settle the {what}")
+    # The issue's bound: a dead worker's job is settled within 30 s (measured: 0.2-2.3 s
+    # alone; once over 30 s for a restore on Redis in a full run on a loaded machine, cause
+    # unknown: the live worker's log is shown if it happens again).
+    try:
+        await wait_for(settled, timeout=30, message=f"a live worker to settle the {what}")
+    except AssertionError as error:
+        raise AssertionError(f"{error}; the live worker's log:\n{bystander.log()}") from None
     print(f"{what} settled {time.monotonic() - killed_at:.1f} s after the kill")
 
 
@@ -98,7 +106,7 @@ async def test_a_worker_killed_mid_export_is_settled_by_a_live_worker_at_once(
     ctx = pipeline_context
     await fill_target(target)
     backup_id = await create_backup_row(ctx, target, "partial", ["aa_small", "big"])
-    victim = start_victim_and_bystander(worker_processes, broker_url(broker, settings), settings)
+    workers = start_victim_and_bystander(worker_processes, broker_url(broker, settings), settings)
     send(broker, settings.queue("backups"), "export_backup", backup_id)
     await wait_for(lambda: copying_big_table(target), timeout=60, message="COPY of big")
     assert ctx.archives.exists(keys.table_key(backup_id, 0))  # aa_small's object, complete
@@ -106,7 +114,7 @@ async def test_a_worker_killed_mid_export_is_settled_by_a_live_worker_at_once(
     async def settled() -> bool:
         return (await backup_row(ctx, backup_id)).status != "creating"
 
-    await kill_and_wait(victim, settled, "export")
+    await kill_and_wait(workers, settled, "export")
     row = await backup_row(ctx, backup_id)
     assert (row.status, row.error_message) == ("failed", WORKER_GONE)
     # Its objects, and the multipart upload the dead worker left open, are gone.
@@ -126,14 +134,14 @@ async def test_a_worker_killed_mid_restore_is_settled_by_a_live_worker_at_once(
     await target.execute("UPDATE public.slow SET note = 'after the backup'")
     before = await database_state(target)
     restore_id = await request_restore(ctx, backup_id)
-    victim = start_victim_and_bystander(worker_processes, broker_url(broker, settings), settings)
+    workers = start_victim_and_bystander(worker_processes, broker_url(broker, settings), settings)
     send(broker, settings.queue("restores"), "restore_backup", restore_id)
     await wait_for(lambda: copying_slow_table(target), timeout=60, message="the load")
 
     async def settled() -> bool:
         return (await restore_row(ctx, restore_id)).status != "in_progress"
 
-    await kill_and_wait(victim, settled, "restore")
+    await kill_and_wait(workers, settled, "restore")
     row = await restore_row(ctx, restore_id)
     assert (row.status, row.error_log) == ("failed", WORKER_DIED)
     assert await database_state(target) == before
