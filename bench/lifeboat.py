@@ -10,7 +10,7 @@ time goes).
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -79,21 +79,27 @@ class Timeline:
 
 
 @contextmanager
-def observed(stack: Stack, profile: Path | None) -> Iterator[dict[str, Any]]:
-    """Sample the worker's RSS, everyone's CPU, the target's statements (and py-spy the
-    worker) during the block. The dict it yields is filled when the block ends."""
+def observed(
+    stack: Stack,
+    profile: Path | None = None,
+    *,
+    database: str | None = None,
+    statements: bool = True,
+    api: bool = True,
+) -> Iterator[dict[str, Any]]:
+    """Sample the worker's RSS, everyone's CPU (the API's unless `api` is False), the
+    statements on `database` (the stack's target by default; none if `statements` is False),
+    and py-spy the worker, during the block. The dict it yields is filled when the block ends."""
     figures: dict[str, Any] = {}
-    groups: dict[str, set[int] | str] = {
-        "worker": {stack.worker.pid},
-        "api": {stack.api.pid},
-        "postgres": "postgres",
-        "seaweedfs": "weed",
-    }
+    groups: dict[str, set[int] | str] = {"worker": {stack.worker.pid}}
+    if api:
+        groups["api"] = {stack.api.pid}
+    groups.update({"postgres": "postgres", "seaweedfs": "weed"})
     with ExitStack() as exits:
         rss = exits.enter_context(RssSampler(stack.worker.pid))
         cpu = exits.enter_context(CpuSampler(groups))
-        target = stack.settings.target_database_url.rsplit("/", 1)[1]
-        activity = exits.enter_context(StatementSampler(target))
+        target = database or stack.settings.target_database_url.rsplit("/", 1)[1]
+        activity = exits.enter_context(StatementSampler(target)) if statements else None
         if profile is not None:
             forked = psutil.Process(stack.worker.pid).children()
             if not forked:
@@ -104,7 +110,8 @@ def observed(stack: Stack, profile: Path | None) -> Iterator[dict[str, Any]]:
         wall = time.perf_counter() - started
     figures["rss"] = rss.summary()
     figures["cpu"] = cpu.summary(wall)
-    figures["database"] = activity.summary()
+    if activity is not None:
+        figures["database"] = activity.summary()
     if profile is not None and profile.exists():
         figures["profile"] = {"collapsed_stacks": str(profile), **summarize(profile)}
 
@@ -185,12 +192,16 @@ def _pre_restore_snapshot(gql: GraphQL, restore_id: str) -> dict[str, Any] | Non
     return None
 
 
-def run_restore(
-    stack: Stack, gql: GraphQL, backup_id: str, timeout: float, profile: Path | None = None
+def restore_until_finished(
+    gql: GraphQL,
+    backup_id: str,
+    timeout: float,
+    watching: AbstractContextManager[dict[str, Any]],
+    target_database: str | None = None,
 ) -> dict[str, Any]:
-    """Restore the benchmark backup into the target, mutation → COMPLETED."""
-    if "restoreBackup" not in gql.type_fields("Mutation"):
-        raise NotAvailable("the restoreBackup mutation is not in the API yet")
+    """restoreBackup of the backup (into `target_database` if given), mutation → COMPLETED,
+    under `watching` (the samplers); the confirmation code is asked first, off the clock.
+    Returns restore_id, wall_seconds (unrounded), the samplers' figures, timeline and final."""
     fields = " ".join([*scalar_fields(gql, "RestoreOperation"), PROGRESS])
     mutation = (
         f"mutation($input: RestoreBackupInput!) {{ restoreBackup(input: $input) {{ {fields} }} }}"
@@ -199,9 +210,11 @@ def run_restore(
     code_query = "query($id: String!) { restoreConfirmationCode(backupId: $id) }"
     code = gql(code_query, id=backup_id)["restoreConfirmationCode"]
     timeline = Timeline()
-    with observed(stack, profile) as figures:
+    with watching as figures:
         started = time.perf_counter()
         restore_input = {"backupId": backup_id, "confirmationCode": code}
+        if target_database is not None:
+            restore_input["targetDatabase"] = target_database
         operation = gql(mutation, input=restore_input)["restoreBackup"]
         log.info(
             "restore %s of %s requested; polling until it is finished", operation["id"], backup_id
@@ -215,10 +228,27 @@ def run_restore(
         wall = time.perf_counter() - started
     if final["status"] != "COMPLETED":
         raise BenchError(f"restore {operation['id']} {final['status']}: {final.get('errorLog')}")
-    snapshot = _pre_restore_snapshot(gql, operation["id"])
-    snapshot_seconds = snapshot["seconds"] if snapshot else None
     return {
         "restore_id": operation["id"],
+        "wall_seconds": wall,
+        "figures": figures,
+        "timeline": timeline.durations(wall),
+        "final": final,
+    }
+
+
+def run_restore(
+    stack: Stack, gql: GraphQL, backup_id: str, timeout: float, profile: Path | None = None
+) -> dict[str, Any]:
+    """Restore the benchmark backup into the target, mutation → COMPLETED."""
+    if "restoreBackup" not in gql.type_fields("Mutation"):
+        raise NotAvailable("the restoreBackup mutation is not in the API yet")
+    done = restore_until_finished(gql, backup_id, timeout, observed(stack, profile))
+    wall, final = done["wall_seconds"], done["final"]
+    snapshot = _pre_restore_snapshot(gql, done["restore_id"])
+    snapshot_seconds = snapshot["seconds"] if snapshot else None
+    return {
+        "restore_id": done["restore_id"],
         "wall_seconds": round(wall, 2),
         "server_seconds": _seconds_between(final.get("startedAt"), final.get("completedAt")),
         "snapshot": snapshot,
@@ -226,7 +256,7 @@ def run_restore(
         "without_snapshot_seconds": round(wall - snapshot_seconds, 2)
         if snapshot_seconds is not None
         else None,
-        **figures,
-        "timeline": timeline.durations(wall),
+        **done["figures"],
+        "timeline": done["timeline"],
         "final": final,
     }

@@ -11,20 +11,15 @@ be set side by side. Afterwards the rows are counted in Lifeboat's database, and
 `pg_dump --schema-only` is compared with pg_restore's (both without schema `lifeboat`).
 """
 
-import logging
-import time
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from bench.dataset import EXPECTED_ROWS, count_rows, database_url, psql, recreate_database
-from bench.graphql import GraphQL, poll
-from bench.lifeboat import PROGRESS, NotAvailable, Timeline, scalar_fields
-from bench.measure import BenchError, CpuSampler, RssSampler, load_average, run, timed
+from bench import versus_pg_restore
+from bench.dataset import EXPECTED_ROWS, count_rows, database_url, psql
+from bench.graphql import GraphQL
+from bench.lifeboat import NotAvailable, observed, restore_until_finished
+from bench.measure import load_average, run
 from bench.stack import Stack
-from bench.statements import StatementSampler
-
-log = logging.getLogger("bench.new_database")
 
 # Names the bench owns (DESIGN.md's targetDatabase rule: lower case, not a reserved name).
 LIFEBOAT_DB = "lifeboat_bench_new_lifeboat"
@@ -37,96 +32,35 @@ def measure(
     """`repeat` rounds of (pg_restore -j 2 whole, Lifeboat into a new database), alternating."""
     if "targetDatabase" not in _input_fields(gql, "RestoreBackupInput"):
         raise NotAvailable("restoreBackup has no targetDatabase yet")
-    rounds = []
     try:
-        for number in range(max(repeat, 1)):
-            sides = ["pg_restore", "lifeboat"] if number % 2 == 0 else ["lifeboat", "pg_restore"]
-            figures: dict[str, Any] = {"order": sides}
-            for side in sides:
-                if side == "pg_restore" and dump is None:
-                    continue  # --no-baseline: no dump to restore
-                _drop(LIFEBOAT_DB if side == "lifeboat" else PG_RESTORE_DB)
-                psql("postgres", "CHECKPOINT")  # nobody pays for the other's dirty pages
-                if side == "lifeboat":
-                    figures["lifeboat"] = _lifeboat(stack, gql, backup_id, timeout)
-                else:
-                    assert dump is not None
-                    figures["pg_restore"] = _pg_restore(dump)
-            figures["ratio"] = _ratio(figures)
-            log.info("new database, round %d: %s", number + 1, _line(figures))
-            rounds.append(figures)
+        rounds = versus_pg_restore.alternate(
+            "lifeboat",
+            repeat,
+            dump,
+            lambda: _lifeboat(stack, gql, backup_id, timeout),
+            lambda path: versus_pg_restore.pg_restore_whole(PG_RESTORE_DB, path, statements=True),
+            drop_before={"lifeboat": LIFEBOAT_DB, "pg_restore": PG_RESTORE_DB},
+        )
         checks = _checks() if any("lifeboat" in r for r in rounds) else {}
     finally:
-        _drop(LIFEBOAT_DB)
-        _drop(PG_RESTORE_DB)
+        versus_pg_restore.drop(LIFEBOAT_DB)
+        versus_pg_restore.drop(PG_RESTORE_DB)
     return _summary(rounds, checks)
 
 
 def _lifeboat(stack: Stack, gql: GraphQL, backup_id: str, timeout: float) -> dict[str, Any]:
-    fields = " ".join([*scalar_fields(gql, "RestoreOperation"), PROGRESS])
-    mutation = (
-        f"mutation($input: RestoreBackupInput!) {{ restoreBackup(input: $input) {{ {fields} }} }}"
-    )
-    get = f"query($id: ID!) {{ restoreOperation(id: $id) {{ {fields} }} }}"
-    code = gql("query($id: String!) { restoreConfirmationCode(backupId: $id) }", id=backup_id)[
-        "restoreConfirmationCode"
-    ]
-    timeline = Timeline()
     load = load_average()
-    groups: dict[str, set[int] | str] = {
-        "worker": {stack.worker.pid},
-        "postgres": "postgres",
-        "seaweedfs": "weed",
-    }
-    with ExitStack() as exits:
-        rss = exits.enter_context(RssSampler(stack.worker.pid))
-        cpu = exits.enter_context(CpuSampler(groups))
-        activity = exits.enter_context(StatementSampler(LIFEBOAT_DB))
-        started = time.perf_counter()
-        restore_input = {
-            "backupId": backup_id,
-            "confirmationCode": code,
-            "targetDatabase": LIFEBOAT_DB,
-        }
-        operation = gql(mutation, input=restore_input)["restoreBackup"]
-        final = poll(
-            lambda: gql(get, id=operation["id"])["restoreOperation"],
-            lambda op: op["status"] != "IN_PROGRESS",
-            timeout,
-            on_sample=timeline.sample,
-        )
-        wall = time.perf_counter() - started
-    if final["status"] != "COMPLETED":
-        raise BenchError(f"restore {operation['id']} {final['status']}: {final.get('errorLog')}")
+    watching = observed(stack, database=LIFEBOAT_DB, api=False)
+    done = restore_until_finished(gql, backup_id, timeout, watching, LIFEBOAT_DB)
+    wall, final = done["wall_seconds"], done["final"]
     return {
-        "restore_id": operation["id"],
+        "restore_id": done["restore_id"],
         "seconds": round(wall, 2),
         "load_before": load,
-        "rss": rss.summary(),
-        "cpu": cpu.summary(wall),
-        "database": activity.summary(),
+        **done["figures"],  # rss, cpu, database
         "step_times": (final.get("progress") or {}).get("stepTimes"),
-        "timeline": timeline.durations(wall),
+        "timeline": done["timeline"],
         "warnings": final.get("warnings"),
-    }
-
-
-def _pg_restore(dump: Path) -> dict[str, Any]:
-    """The whole dump (schema, data, indexes, constraints) into a new empty database."""
-    recreate_database(PG_RESTORE_DB)
-    load = load_average()
-    # --exit-on-error: a restore that silently skips an object must not be timed as a success.
-    command = ["pg_restore", "--exit-on-error", "-j", "2", "-d", database_url(PG_RESTORE_DB)]
-    groups: dict[str, set[int] | str] = {"pg_restore": "pg_restore", "postgres": "postgres"}
-    with CpuSampler(groups) as cpu, StatementSampler(PG_RESTORE_DB) as activity:
-        started = time.perf_counter()
-        seconds = timed([*command, str(dump)])
-        wall = time.perf_counter() - started
-    return {
-        "seconds": round(seconds, 2),
-        "load_before": load,
-        "cpu": cpu.summary(wall),
-        "database": activity.summary(),
     }
 
 
@@ -159,38 +93,16 @@ def _schema(database: str) -> list[str]:
 
 
 def _summary(rounds: list[dict[str, Any]], checks: dict[str, Any]) -> dict[str, Any]:
-    ratios = [r["ratio"] for r in rounds if r["ratio"] is not None]
-    ours = [r["lifeboat"] for r in rounds if "lifeboat" in r]
-    theirs = [r["pg_restore"] for r in rounds if "pg_restore" in r]
-    peaks = [r["rss"].get("worker_peak_rss_mb") or 0.0 for r in ours]
+    shared = versus_pg_restore.summary(rounds, "lifeboat")
+    ratios = shared["ratios"]
     return {
         "how": "each round: pg_restore -j 2 of the whole pg_dump -Fc dump into a new empty "
         "database, and restoreBackup(targetDatabase) of the benchmark backup, back to back, "
         "order flipped every round; ratio per round",
-        "rounds": rounds,
-        "ratios": ratios,
+        **shared,
         "best_ratio": min(ratios) if ratios else None,
-        "median_ratio": sorted(ratios)[len(ratios) // 2] if ratios else None,
-        "lifeboat_best_seconds": min((r["seconds"] for r in ours), default=None),
-        "pg_restore_best_seconds": min((r["seconds"] for r in theirs), default=None),
-        "worker_peak_rss_mb": max(peaks) if peaks else None,
         **checks,
     }
-
-
-def _ratio(figures: dict[str, Any]) -> float | None:
-    if "lifeboat" not in figures or "pg_restore" not in figures:
-        return None
-    return round(figures["lifeboat"]["seconds"] / figures["pg_restore"]["seconds"], 3)
-
-
-def _line(figures: dict[str, Any]) -> str:
-    parts = [
-        f"{side} {figures[side]['seconds']}s (load {figures[side]['load_before'][0]})"
-        for side in figures["order"]
-        if side in figures
-    ]
-    return ", ".join(parts) + f", ratio {figures['ratio']}"
 
 
 def _input_fields(gql: GraphQL, type_name: str) -> set[str]:
@@ -203,7 +115,3 @@ def _input_fields(gql: GraphQL, type_name: str) -> set[str]:
 def _exists(database: str) -> bool:
     found = psql("postgres", f"SELECT 1 FROM pg_database WHERE datname = '{database}'")
     return found.strip() == "1"
-
-
-def _drop(database: str) -> None:
-    psql("postgres", f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

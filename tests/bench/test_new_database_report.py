@@ -1,6 +1,6 @@
 """The new-database comparison in the bench's report: per-round ratios, goals, statements."""
 
-from bench import new_database, report
+from bench import report, versus_pg_restore
 
 ROUND = {
     "order": ["pg_restore", "lifeboat"],
@@ -67,5 +67,5 @@ def test_a_missing_comparison_says_why_and_adds_no_ratio():
 
 
 def test_a_round_without_pg_restore_has_no_ratio():
-    assert new_database._ratio({"lifeboat": {"seconds": 3.0}}) is None
-    assert new_database._ratio({**ROUND}) == 0.85
+    assert versus_pg_restore.ratio({"lifeboat": {"seconds": 3.0}}, "lifeboat") is None
+    assert versus_pg_restore.ratio({**ROUND}, "lifeboat") == 0.85
