@@ -14,7 +14,7 @@ import dramatiq
 from app.pipelines.context import PipelineContext
 from tests.cli.api_client import LIFEBOAT, cli_env, lifeboat
 from tests.restores.support import clear_running_restores, code_for, completed_backup
-from tests.support.archive import stored_manifest
+from tests.support.archive import damage_table
 from tests.support.pipeline import backup_row
 
 
@@ -71,10 +71,7 @@ async def test_a_failed_restore_exits_1(
 ) -> None:
     backup_id = await _backup_to_restore(pipeline_context, target)
     # Damaged in a way only the load finds (same size, one byte flipped): the API accepts it.
-    entry = stored_manifest(pipeline_context.archives, backup_id).tables[0]
-    data = bytearray(pipeline_context.archives.get_bytes(entry.object))
-    data[len(data) // 2] ^= 0x01
-    pipeline_context.archives.put_bytes(entry.object, bytes(data))
+    damage_table(pipeline_context.archives, backup_id)
     code = code_for(pipeline_context, backup_id)
 
     run = await lifeboat(live_server, admin_token, "restore", backup_id, "--code", code, "--wait")

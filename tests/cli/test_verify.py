@@ -10,7 +10,7 @@ from app.settings import Settings
 from tests.cli.api_client import closed_port, lifeboat
 from tests.conftest import make_admin
 from tests.restores.support import completed_backup
-from tests.support.archive import stored_manifest
+from tests.support.archive import damage_table
 
 
 async def _backup(ctx: PipelineContext, target: asyncpg.Connection) -> str:
@@ -52,10 +52,7 @@ async def test_a_damaged_backup_fails_its_drill_with_exit_1(
     worker: dramatiq.Worker,
 ) -> None:
     backup_id = await _backup(pipeline_context, target)
-    entry = stored_manifest(pipeline_context.archives, backup_id).tables[0]
-    data = bytearray(pipeline_context.archives.get_bytes(entry.object))
-    data[len(data) // 2] ^= 0x01
-    pipeline_context.archives.put_bytes(entry.object, bytes(data))
+    damage_table(pipeline_context.archives, backup_id)
 
     run = await lifeboat(live_server, admin_token, "verify", backup_id, "--wait")
 

@@ -7,7 +7,7 @@ import dramatiq
 from app.pipelines.context import PipelineContext
 from tests.conftest import make_admin
 from tests.restores.support import completed_backup
-from tests.support.archive import stored_manifest
+from tests.support.archive import damage_table
 from tests.support.selenium_browser import Dashboard
 
 DRILL_SECONDS = 120
@@ -33,10 +33,7 @@ async def _backups(ctx: PipelineContext, target: asyncpg.Connection) -> tuple[st
     )
     sound = await completed_backup(ctx, target, "partial", ["recipes"])
     damaged = await completed_backup(ctx, target, "partial", ["recipes"])
-    entry = stored_manifest(ctx.archives, damaged).tables[0]
-    data = bytearray(ctx.archives.get_bytes(entry.object))
-    data[len(data) // 2] ^= 0x01
-    ctx.archives.put_bytes(entry.object, bytes(data))
+    damage_table(ctx.archives, damaged)
     return sound, damaged
 
 

@@ -20,6 +20,21 @@ def stored_manifest(archives: ObjectStore, backup_id: str) -> Manifest:
     return open_manifest(archives.get_bytes(manifest_key(backup_id)), get_settings().keyring)
 
 
+def flip_one_byte(archives: ObjectStore, key: str) -> None:
+    """Damage an object so that only reading it finds out: same size, its middle byte flipped."""
+    data = bytearray(archives.get_bytes(key))
+    data[len(data) // 2] ^= 0x01
+    archives.put_bytes(key, bytes(data), content_type="application/zstd")
+
+
+def damage_table(archives: ObjectStore, backup_id: str, table: str | None = None) -> TableEntry:
+    """Flip one byte of a table's stored rows: the backup's first table, or the one named."""
+    tables = stored_manifest(archives, backup_id).tables
+    entry = tables[0] if table is None else next(t for t in tables if t.name == table)
+    flip_one_byte(archives, entry.object)
+    return entry
+
+
 async def copy_bytes(archives: ObjectStore, entry: TableEntry, data_key: DataKey | None) -> bytes:
     """A table's decrypted, decompressed COPY stream, checksum verified."""
 

@@ -7,7 +7,7 @@ import dramatiq
 
 from app.pipelines.context import PipelineContext
 from tests.conftest import GraphQLClient
-from tests.support.archive import stored_manifest
+from tests.support.archive import damage_table, stored_manifest
 from tests.support.audit import audit_rows
 from tests.support.automation import Receiver
 from tests.support.drill import scratch_left
@@ -90,12 +90,7 @@ async def test_a_failed_drill_is_announced_to_webhooks_and_audited(
             session, ctx.settings.keyring, receiver.url, ["backup.verification_failed"]
         )
     backup_id = await backed_up(ctx, target)
-    entry = next(
-        t for t in stored_manifest(ctx.archives, backup_id).tables if t.name == "public.recipes"
-    )
-    stored = bytearray(ctx.archives.get_bytes(entry.object))
-    stored[len(stored) // 2] ^= 0x01
-    ctx.archives.put_bytes(entry.object, bytes(stored), "application/zstd")
+    damage_table(ctx.archives, backup_id, "public.recipes")
 
     await gql(VERIFY, {"id": backup_id})
     drill = await verdict(gql, backup_id)

@@ -13,7 +13,7 @@ from app.drills.repository import latest_for
 from app.notifications import service as notifications
 from app.pipelines.context import PipelineContext
 from tests.retention.test_retention_drills import drilled
-from tests.support.archive import stored_manifest
+from tests.support.archive import damage_table, stored_manifest
 from tests.support.audit import audit_rows
 from tests.support.automation import Receiver, add_backup, add_schedule, backup_ids
 from tests.support.drill import scratch_left
@@ -110,10 +110,7 @@ async def test_a_failed_scheduled_drill_is_announced_and_holds_retention(
     deps = deps_for(ctx)
     backup_id = await fired_and_exported(ctx, deps, now)
     # The archive is damaged after the backup completed: one flipped byte in the table's rows.
-    [entry] = stored_manifest(ctx.archives, backup_id).tables
-    stored = bytearray(ctx.archives.get_bytes(entry.object))
-    stored[len(stored) // 2] ^= 0x01
-    ctx.archives.put_bytes(entry.object, bytes(stored), "application/zstd")
+    damage_table(ctx.archives, backup_id)
 
     clean(await tick(deps, now + timedelta(seconds=1)))
     drill = await wait_for(lambda: verdict(ctx, backup_id), timeout=120, message="the drill")

@@ -17,7 +17,7 @@ from app.pipelines.export.pipeline import run_export
 from app.pipelines.restore.validate import read_manifest
 from tests.conftest import ADMIN_URL
 from tests.pipelines.restore.test_split_load import TABLES as SPLIT_TABLES
-from tests.support.archive import copy_bytes, stored_manifest
+from tests.support.archive import copy_bytes, damage_table, stored_manifest
 from tests.support.drill import (
     request,
     rewrite_table,
@@ -85,12 +85,7 @@ async def test_one_flipped_byte_fails_naming_the_table(
     pipeline_context: PipelineContext, target: asyncpg.Connection, backed_up: str
 ) -> None:
     archives = pipeline_context.archives
-    entry = next(
-        t for t in stored_manifest(archives, backed_up).tables if t.name == "public.recipes"
-    )
-    stored = bytearray(archives.get_bytes(entry.object))
-    stored[len(stored) // 2] ^= 0x01
-    archives.put_bytes(entry.object, bytes(stored), "application/zstd")
+    damage_table(archives, backed_up, "public.recipes")
 
     row = await verification(pipeline_context, await drill(pipeline_context, backed_up, target))
 

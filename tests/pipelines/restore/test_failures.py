@@ -14,7 +14,6 @@ from app.pipelines.restore.pipeline import RestoreFailed, run_restore
 from app.restores import repository
 from app.restores.targets import configured_target
 from app.settings import Settings
-from app.storage.client import ObjectStore
 from tests.restores.scenario import TABLE_SETTINGS
 from tests.restores.support import (
     clear_running_restores,
@@ -24,14 +23,8 @@ from tests.restores.support import (
     restore_row,
     restorer,
 )
-from tests.support.archive import stored_manifest
+from tests.support.archive import flip_one_byte, stored_manifest
 from tests.support.fixture_schema import create_fixture_schema
-
-
-def flip_one_byte(archives: ObjectStore, key: str) -> None:
-    data = bytearray(archives.get_bytes(key))
-    data[len(data) // 2] ^= 0x01
-    archives.put_bytes(key, bytes(data), content_type="application/zstd")
 
 
 async def unchecked_restore(ctx: PipelineContext, backup_id: str) -> str:

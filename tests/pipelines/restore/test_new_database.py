@@ -16,7 +16,6 @@ from app.pipelines.restore.progress import RestoreProgress
 from app.pipelines.restore.validate import read_manifest
 from app.storage.client import ObjectStore
 from tests.conftest import ADMIN_URL
-from tests.pipelines.restore.test_failures import flip_one_byte
 from tests.pipelines.restore.test_schema_from_archive import fixture_with_pantry
 from tests.restores.support import (
     as_role,
@@ -27,6 +26,7 @@ from tests.restores.support import (
     restore_row,
     schema_dump,
 )
+from tests.support.archive import flip_one_byte
 from tests.support.pipeline import backup_row
 
 MATVIEW = """

@@ -12,9 +12,9 @@ from app.pipelines.restore.errors import TableRestoreError
 from app.pipelines.restore.newdb import restore_into_new_database
 from app.pipelines.restore.progress import RestoreProgress
 from app.pipelines.restore.validate import read_manifest
-from tests.pipelines.restore.test_failures import flip_one_byte
 from tests.pipelines.restore.test_new_database import exists, scratch, state_of
 from tests.restores.support import completed_backup, database_state, schema_dump
+from tests.support.archive import flip_one_byte
 from tests.support.pipeline import backup_row
 
 __all__ = ["scratch"]  # the fixture, used by name
