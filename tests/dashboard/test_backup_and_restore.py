@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 import asyncpg
 
+from tests.dashboard.restore_dialog import OUTCOME, restore_outcome
 from tests.support.selenium_browser import Dashboard
 from tests.support.worker import WorkerProcess
 
@@ -86,19 +87,10 @@ async def test_create_a_backup_watch_it_live_then_restore_it_by_typing_the_code(
     field.clear()
     field.send_keys(code)
     dashboard.click("#restore-confirm button[type=submit]")
-    outcome = "#restore-outcome"
-    dashboard.wait(
-        lambda: (
-            dashboard.js(f"return document.querySelector('{outcome}')?.dataset.status")
-            in ("COMPLETED", "FAILED")
-        ),
-        "the restore's outcome",
-        60,
-    )
-    text = dashboard.text(outcome)
+    text = restore_outcome(dashboard)
     assert "completed" in text, text
     assert "public.recipes 500" in text, text
-    assert bar(dashboard, outcome)[1] == 100
+    assert bar(dashboard, OUTCOME)[1] == 100
     assert await target.fetchval("SELECT count(*) FROM recipes") == 500
     snapshot = dashboard.text("#pre-restore-snapshot")
     assert snapshot.startswith("bk_"), text

@@ -10,6 +10,7 @@ from selenium.webdriver.common.keys import Keys
 
 from app.pipelines.context import PipelineContext
 from app.settings import get_settings
+from tests.dashboard.restore_dialog import OUTCOME, restore_outcome
 from tests.restores.support import clear_running_restores, completed_backup
 from tests.support.selenium_browser import Dashboard
 
@@ -119,16 +120,7 @@ async def test_the_plan_is_shown_asked_again_per_option_and_the_restore_uses_the
         dashboard.wait(lambda: dashboard.text("#confirmation-code").strip("…"), "the code")
     )
     dashboard.click(RESTORE_BUTTON)
-    outcome = "#restore-outcome"
-    dashboard.wait(
-        lambda: (
-            dashboard.js(f"return document.querySelector('{outcome}')?.dataset.status")
-            in ("COMPLETED", "FAILED")
-        ),
-        "the restore's outcome",
-        60,
-    )
-    text = dashboard.text(outcome)
+    text = restore_outcome(dashboard)
     assert "completed" in text and "public.recipes 500" in text, text
     assert await target.fetchval("SELECT count(*) FROM recipes") == 500
     # Only the table chosen: users, not asked for, was not created.
@@ -181,7 +173,7 @@ async def test_a_restore_into_a_new_database_is_planned_done_and_listed_as_such(
             dashboard.wait(lambda: dashboard.text("#confirmation-code").strip("…"), "the code")
         )
         dashboard.click(RESTORE_BUTTON)
-        outcome = dashboard.wait_for_text("#restore-outcome", "completed", 60)
+        outcome = dashboard.wait_for_text(OUTCOME, "completed", 60)
         assert f"into database {other}" in outcome, outcome
 
         dashboard.click("#restore-dialog button.close")

@@ -59,6 +59,20 @@ def inputs(ctx: PipelineContext, backup_id: str, **options: Any) -> dict[str, An
     }
 
 
+async def occupy(settings: Settings, name: str) -> None:
+    """Create database `name` on the target's server holding a table, as one already in use."""
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    occupied = await asyncpg.connect(settings.target_database_url.rsplit("/", 1)[0] + "/" + name)
+    try:
+        await occupied.execute("CREATE TABLE something (id int)")
+    finally:
+        await occupied.close()
+
+
 async def test_bad_options_are_bad_user_input_and_change_nothing(
     gql: GraphQLClient,
     pipeline_context: PipelineContext,
@@ -98,16 +112,7 @@ async def test_an_occupied_database_or_an_archive_without_schema_is_a_preconditi
     settings: Settings,
 ) -> None:
     ctx = pipeline_context
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'CREATE DATABASE "{scratch}"')
-    finally:
-        await admin.close()
-    occupied = await asyncpg.connect(settings.target_database_url.rsplit("/", 1)[0] + "/" + scratch)
-    try:
-        await occupied.execute("CREATE TABLE something (id int)")
-    finally:
-        await occupied.close()
+    await occupy(settings, scratch)
     occupied_body = await gql(RESTORE, inputs(ctx, full_backup, targetDatabase=scratch))
     # An archive written before schemas were archived (format 1, never encrypted).
     plain = replace(ctx, settings=ctx.settings.model_copy(update={"encryption": "off"}))
@@ -216,16 +221,7 @@ async def test_restore_plan_for_an_emptied_target_and_an_occupied_database(
     # The target lost every table (as a database dropped and created empty); another database
     # holds something already.
     await target.execute("DROP TABLE meals, cooks")
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'CREATE DATABASE "{scratch}"')
-    finally:
-        await admin.close()
-    occupied = await asyncpg.connect(settings.target_database_url.rsplit("/", 1)[0] + "/" + scratch)
-    try:
-        await occupied.execute("CREATE TABLE something (id int)")
-    finally:
-        await occupied.close()
+    await occupy(settings, scratch)
     rows = await restore_rows(settings)
 
     emptied = (await gql(PLAN, inputs(ctx, full_backup)))["data"]["restorePlan"]

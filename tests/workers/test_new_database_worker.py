@@ -2,6 +2,7 @@
 
 import os
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import asyncpg
 import pytest
@@ -60,16 +61,15 @@ async def copying_into(target: asyncpg.Connection, database: str) -> bool:
     )
 
 
-async def test_a_worker_killed_loading_a_new_database_leaves_no_database_behind(
+async def killed_while_loading(
     gql: GraphQLClient,
-    pipeline_context: PipelineContext,
+    ctx: PipelineContext,
     target: asyncpg.Connection,
     worker_processes: Callable[..., WorkerProcess],
     scratch: str,
-) -> None:
-    from workers.actors.restores import restore_backup
-
-    ctx = pipeline_context
+) -> str:
+    """A restore into the new database `scratch` whose worker is SIGKILLed in the middle of
+    loading it; the restore's id."""
     await target.execute(SLOW_DOMAIN)
     backup_id = await completed_backup(ctx, target)
     await clear_running_restores(ctx.settings.database_url)
@@ -79,11 +79,32 @@ async def test_a_worker_killed_loading_a_new_database_leaves_no_database_behind(
         RESTORE,
         {"input": {"backupId": backup_id, "confirmationCode": code, "targetDatabase": scratch}},
     )
-    restore_id = body["data"]["restoreBackup"]["id"]
+    restore_id: str = body["data"]["restoreBackup"]["id"]
     await wait_for(lambda: copying_into(target, scratch), timeout=60, message="the load")
-
     doomed.kill()
+    return restore_id
 
+
+async def assert_failed_and_dropped(operation: dict[str, Any], scratch: str) -> None:
+    """The restore failed saying its worker died and that the half-loaded database went."""
+    assert operation["status"] == "FAILED"
+    assert operation["errorLog"].startswith(WORKER_DIED)
+    assert f"Database {scratch}, which it was creating, was dropped." in operation["errorLog"]
+    assert not await database_exists(scratch)
+
+
+async def test_a_worker_killed_loading_a_new_database_leaves_no_database_behind(
+    gql: GraphQLClient,
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    worker_processes: Callable[..., WorkerProcess],
+    scratch: str,
+) -> None:
+    from workers.actors.restores import restore_backup
+
+    restore_id = await killed_while_loading(
+        gql, pipeline_context, target, worker_processes, scratch
+    )
     assert await database_exists(scratch)  # left half-loaded by the dead worker
     # What the broker does with a dead worker's message, sooner: another worker receives it.
     worker_processes()
@@ -91,10 +112,7 @@ async def test_a_worker_killed_loading_a_new_database_leaves_no_database_behind(
     operation = await wait_for(
         lambda: finished(gql, restore_id), timeout=60, message="the retry to settle it"
     )
-    assert operation["status"] == "FAILED"
-    assert operation["errorLog"].startswith(WORKER_DIED)
-    assert f"Database {scratch}, which it was creating, was dropped." in operation["errorLog"]
-    assert not await database_exists(scratch)
+    await assert_failed_and_dropped(operation, scratch)
 
 
 async def test_the_reaper_drops_a_new_database_whose_worker_was_killed_loading_it(
@@ -105,26 +123,13 @@ async def test_the_reaper_drops_a_new_database_whose_worker_was_killed_loading_i
     scratch: str,
 ) -> None:
     ctx = pipeline_context
-    await target.execute(SLOW_DOMAIN)
-    backup_id = await completed_backup(ctx, target)
-    await clear_running_restores(ctx.settings.database_url)
-    doomed = worker_processes()
-    code = code_for(ctx, backup_id)
-    body = await gql(
-        RESTORE,
-        {"input": {"backupId": backup_id, "confirmationCode": code, "targetDatabase": scratch}},
-    )
-    restore_id = body["data"]["restoreBackup"]["id"]
-    await wait_for(lambda: copying_into(target, scratch), timeout=60, message="the load")
+    restore_id = await killed_while_loading(gql, ctx, target, worker_processes, scratch)
 
-    doomed.kill()
     # No retry this time: the message is gone with the worker (RabbitMQ without redelivery,
     # say); the reaper finds the restore's heartbeat stale once stale_after_seconds passed.
     assert await database_exists(scratch)
     assert await reap_stale_restores(ctx, now=later(ctx)) == [restore_id]
 
     operation = await finished(gql, restore_id)
-    assert operation is not None and operation["status"] == "FAILED"
-    assert operation["errorLog"].startswith(WORKER_DIED)
-    assert f"Database {scratch}, which it was creating, was dropped." in operation["errorLog"]
-    assert not await database_exists(scratch)
+    assert operation is not None
+    await assert_failed_and_dropped(operation, scratch)
