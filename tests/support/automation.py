@@ -19,6 +19,7 @@ from app.db.drill_models import Verification
 from app.db.engine import transaction
 from app.db.models import SystemBackup
 from app.db.schedule_models import NotificationDelivery, Schedule, Webhook
+from app.notifications import service as notifications
 from app.pipelines.context import PipelineContext
 from app.settings import Settings
 from app.storage import keys
@@ -160,6 +161,16 @@ def receiver() -> Iterator[Receiver]:
     yield state
     server.shutdown()
     server.server_close()
+
+
+async def subscribe(
+    ctx: PipelineContext, receiver: Receiver, events: list[str]
+) -> notifications.CreatedWebhook:
+    """A webhook to `receiver` for `events`, committed so the worker delivering reads it."""
+    async with transaction(ctx.sessions) as session:
+        return await notifications.create_webhook(
+            session, ctx.settings.keyring, receiver.url, events
+        )
 
 
 def all_queues(settings: Settings) -> set[str]:

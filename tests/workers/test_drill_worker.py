@@ -9,7 +9,7 @@ from app.pipelines.context import PipelineContext
 from tests.conftest import GraphQLClient
 from tests.support.archive import damage_table, stored_manifest
 from tests.support.audit import audit_rows
-from tests.support.automation import Receiver
+from tests.support.automation import Receiver, subscribe
 from tests.support.drill import scratch_left
 from tests.support.fixture_schema import create_fixture_schema, table_fingerprints
 from tests.support.pipeline import create_backup_row
@@ -81,14 +81,8 @@ async def test_a_failed_drill_is_announced_to_webhooks_and_audited(
     full_worker: dramatiq.Worker,
     receiver: Receiver,
 ) -> None:
-    from app.db.engine import transaction
-    from app.notifications import service
-
     ctx = automation
-    async with transaction(ctx.sessions) as session:
-        await service.create_webhook(
-            session, ctx.settings.keyring, receiver.url, ["backup.verification_failed"]
-        )
+    await subscribe(ctx, receiver, ["backup.verification_failed"])
     backup_id = await backed_up(ctx, target)
     damage_table(ctx.archives, backup_id, "public.recipes")
 

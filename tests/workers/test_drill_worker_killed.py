@@ -12,7 +12,7 @@ from tests.restores.support import completed_backup
 from tests.support.drill import scratch_left
 from tests.support.worker import WorkerProcess, wait_for
 from tests.workers.test_drill_worker import VERIFY, verdict
-from tests.workers.test_new_database_worker import SLOW_DOMAIN
+from tests.workers.test_new_database_worker import SLOW_DOMAIN, copying_into
 
 
 async def loading(ctx: PipelineContext, target: asyncpg.Connection) -> str | None:
@@ -20,12 +20,7 @@ async def loading(ctx: PipelineContext, target: asyncpg.Connection) -> str | Non
     names = await scratch_left(ctx.settings)
     if not names:
         return None
-    busy = await target.fetchval(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND state = 'active'"
-        ' AND query LIKE \'COPY "public"."slow"%\'',
-        names[0],
-    )
-    return names[0] if busy else None
+    return names[0] if await copying_into(target, names[0]) else None
 
 
 async def test_a_killed_workers_scratch_database_is_reaped_and_the_drill_is_an_error(

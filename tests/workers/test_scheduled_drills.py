@@ -8,14 +8,12 @@ import asyncpg
 import dramatiq
 
 from app.db.drill_models import Verification
-from app.db.engine import transaction
 from app.drills.repository import latest_for
-from app.notifications import service as notifications
 from app.pipelines.context import PipelineContext
 from tests.retention.test_retention_drills import drilled
 from tests.support.archive import damage_table, stored_manifest
 from tests.support.audit import audit_rows
-from tests.support.automation import Receiver, add_backup, add_schedule, backup_ids
+from tests.support.automation import Receiver, add_backup, add_schedule, backup_ids, subscribe
 from tests.support.drill import scratch_left
 from tests.support.worker import wait_for
 from workers.scheduler import SchedulerDeps, TickReport, tick
@@ -90,10 +88,7 @@ async def test_a_failed_scheduled_drill_is_announced_and_holds_retention(
     receiver: Receiver,
 ) -> None:
     ctx = automation
-    async with transaction(ctx.sessions) as session:
-        await notifications.create_webhook(
-            session, ctx.settings.keyring, receiver.url, ["backup.verification_failed"]
-        )
+    await subscribe(ctx, receiver, ["backup.verification_failed"])
     await target.execute(
         "CREATE TABLE meals (id int PRIMARY KEY); INSERT INTO meals SELECT generate_series(1, 50)"
     )

@@ -7,13 +7,11 @@ import asyncpg
 import dramatiq
 from sqlalchemy import select
 
-from app.db.engine import transaction
 from app.db.schedule_models import NotificationDelivery
-from app.notifications import service as notifications
 from app.notifications.signing import verify
 from app.pipelines.context import PipelineContext
 from app.storage.keys import backup_prefix, manifest_key
-from tests.support.automation import Receiver, add_backup, add_schedule, backup_ids
+from tests.support.automation import Receiver, add_backup, add_schedule, backup_ids, subscribe
 from tests.support.worker import wait_for
 from workers.scheduler import SchedulerDeps, tick
 
@@ -39,10 +37,7 @@ async def test_scheduled_backup_completes_notifies_and_triggers_retention(
     await target.execute(
         "CREATE TABLE meals (id int); INSERT INTO meals SELECT generate_series(1, 50)"
     )
-    async with transaction(ctx.sessions) as session:
-        hook = await notifications.create_webhook(
-            session, ctx.settings.keyring, receiver.url, ["backup.completed"]
-        )
+    hook = await subscribe(ctx, receiver, ["backup.completed"])
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     # Without drills (tests/workers/test_scheduled_drills.py has them): retention at once.
     schedule = await add_schedule(

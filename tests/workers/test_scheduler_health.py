@@ -10,14 +10,13 @@ from sqlalchemy import select, update
 from app.db.engine import transaction
 from app.db.models import RestoreOperation, SystemBackup
 from app.db.schedule_models import NotificationDelivery
-from app.notifications import service as notifications
 from app.notifications.signing import verify
 from app.pipelines.context import PipelineContext
 from app.restores.targets import configured_target
 from app.settings import get_settings
 from app.storage.client import ObjectStore, create_client
 from tests.conftest import GraphQLClient
-from tests.support.automation import Receiver, RecordingJobs, add_backup, add_schedule
+from tests.support.automation import Receiver, RecordingJobs, add_backup, add_schedule, subscribe
 from tests.support.worker import wait_for
 from workers.scheduler import SchedulerDeps, tick
 
@@ -53,10 +52,7 @@ async def test_failing_storage_check_records_a_failed_backup_and_notifies(
     from workers.actors.notifications import send_delivery
 
     ctx = automation
-    async with transaction(ctx.sessions) as session:
-        hook = await notifications.create_webhook(
-            session, ctx.settings.keyring, receiver.url, ["backup.failed"]
-        )
+    hook = await subscribe(ctx, receiver, ["backup.failed"])
     schedule = await add_schedule(
         ctx, cron="0 2 * * *", created_at=DUE - timedelta(days=1), next_run_at=DUE
     )
