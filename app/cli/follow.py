@@ -103,13 +103,19 @@ async def follow(
                     return last
                 raise ApiError("UNREACHABLE", "the subscription ended early", 4)
             except ApiError as error:
-                if error.exit_code == REFUSED or attempt >= len(RECONNECT_SECONDS):
-                    raise
-                command.output.note(f"[dim]{error.message}; following again…[/]")
-                await asyncio.sleep(RECONNECT_SECONDS[attempt])
-                attempt += 1
+                attempt = await _back_off(command, error, attempt, "following again")
     finally:
         view.close()
+
+
+async def _back_off(command: Command, error: ApiError, attempt: int, again: str) -> int:
+    """After a dropped connection: re-raise a refusal or a failure past the last retry, else
+    say so, wait this attempt's delay and return the next attempt's number."""
+    if error.exit_code == REFUSED or attempt >= len(RECONNECT_SECONDS):
+        raise error
+    command.output.note(f"[dim]{error.message}; {again}…[/]")
+    await asyncio.sleep(RECONNECT_SECONDS[attempt])
+    return attempt + 1
 
 
 async def poll(
@@ -132,11 +138,7 @@ async def poll(
             try:
                 state = await fetch()
             except ApiError as error:
-                if error.exit_code == REFUSED or attempt >= len(RECONNECT_SECONDS):
-                    raise
-                command.output.note(f"[dim]{error.message}; asking again…[/]")
-                await asyncio.sleep(RECONNECT_SECONDS[attempt])
-                attempt += 1
+                attempt = await _back_off(command, error, attempt, "asking again")
                 continue
             attempt = 0
             view.show(job(state))
