@@ -1,5 +1,7 @@
 """schema: CURRENT after a deploy changed columns: rows go into today's columns, by name."""
 
+from typing import Any
+
 import asyncpg
 import pytest
 
@@ -14,10 +16,30 @@ from tests.restores.support import (
     schema_dump,
 )
 
-MEALS = """
+MEALS_ROWS = "(1, 'soup', 90, '2024-03-01'), (2, 'bread', 250, NULL)"
+MEALS = f"""
 CREATE TABLE meals (id int PRIMARY KEY, title text, kcal int, served text);
-INSERT INTO meals VALUES (1, 'soup', 90, '2024-03-01'), (2, 'bread', 250, NULL);
+INSERT INTO meals VALUES {MEALS_ROWS};
 """
+
+
+async def state_with_rows_replaced(target: asyncpg.Connection, rows: str) -> dict[str, Any]:
+    """database_state() as if meals' rows were replaced by `rows` (its backed-up columns given,
+    the others left to their defaults), worked out in a transaction that is rolled back. The
+    identity sequence is put back after: nextval is not undone by a rollback."""
+    sequence = await target.fetchval("SELECT pg_get_serial_sequence('meals', 'seq')")
+    last_value, is_called = await target.fetchrow(f"SELECT last_value, is_called FROM {sequence}")
+    trying = target.transaction()
+    await trying.start()
+    try:
+        await target.execute(
+            f"DELETE FROM meals; INSERT INTO meals (id, title, kcal, served) VALUES {rows}"
+        )
+        state = await database_state(target)
+    finally:
+        await trying.rollback()
+        await target.execute("SELECT setval($1, $2, $3)", sequence, last_value, is_called)
+    return state
 
 
 async def test_a_column_added_since_the_backup_takes_its_default(
@@ -32,6 +54,7 @@ async def test_a_column_added_since_the_backup_takes_its_default(
         "INSERT INTO meals (id, title) VALUES (3, 'added after the backup')"
     )
     definitions = await schema_dump(ctx.settings.target_database_url)
+    expected = await state_with_rows_replaced(target, MEALS_ROWS)
 
     restore_id = await request_restore(ctx, backup_id)
     await run_restore(ctx, restore_id)
@@ -42,6 +65,9 @@ async def test_a_column_added_since_the_backup_takes_its_default(
         (2, "bread", "anon", None, True),
     ]
     assert await schema_dump(ctx.settings.target_database_url) == definitions
+    # The whole fingerprint (rows, sequences, RLS, policies, triggers, indexes, constraints):
+    # nothing else changed, and the identity column drew its values as an INSERT would.
+    assert await database_state(target) == expected
     assert (await restore_row(ctx, restore_id)).warnings == []
 
 
