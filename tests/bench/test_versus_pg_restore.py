@@ -4,6 +4,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import versus_pg_restore
+from bench.dataset import database_url, psql, recreate_database
+from bench.measure import run
 
 SCRATCH = "lifeboat_bench_test_versus_pg_restore"
 
@@ -39,3 +41,22 @@ def test_without_a_dump_only_ours_runs_and_there_is_no_ratio() -> None:
 
     assert "pg_restore" not in rounds[0]
     assert rounds[0]["ratio"] is None
+
+
+def test_pg_restore_whole_builds_the_database_from_the_dump(tmp_path: Path) -> None:
+    source, built = f"{SCRATCH}_source", f"{SCRATCH}_built"
+    recreate_database(source)
+    try:
+        psql(source, "CREATE TABLE meals (id int PRIMARY KEY); INSERT INTO meals VALUES (1), (2)")
+        dump = tmp_path / "source.dump"
+        run(["pg_dump", "-Fc", "-f", str(dump), "-d", database_url(source)])
+
+        figures = versus_pg_restore.pg_restore_whole(built, dump, statements=True)
+        quiet = versus_pg_restore.pg_restore_whole(built, dump, statements=False)
+
+        assert psql(built, "SELECT count(*) FROM meals").strip() == "2"
+        assert figures["seconds"] > 0 and "database" in figures
+        assert "database" not in quiet and "pg_restore" in quiet["cpu"]["cpu_seconds"]
+    finally:
+        versus_pg_restore.drop(source)
+        versus_pg_restore.drop(built)
