@@ -66,6 +66,7 @@ class PartUploader:
                 self._bucket, self.key, self._upload_id, self._parts
             )
         self._sender.shutdown()
+        self._release()
 
     def abort(self) -> None:
         """Drop the upload: the object never appears, its parts are discarded."""
@@ -75,9 +76,16 @@ class PartUploader:
             pass
         finally:
             self._sender.shutdown()
+            self._release()
         if self._upload_id is not None:
             self._client._abort_multipart_upload(self._bucket, self.key, self._upload_id)
             self._upload_id = None
+
+    def _release(self) -> None:
+        # The part buffers go as soon as the object is complete (or dropped), not whenever the
+        # uploader itself is freed: a caller may keep it referenced for a while.
+        self._buffers = []
+        self._filled = 0
 
     def _buffer(self) -> bytearray:
         # Buffers start empty and grow as written (slice assignment past the end appends), so
