@@ -25,9 +25,19 @@ def _run_migrate(args: argparse.Namespace) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
+    import gc
+
     import uvicorn
 
+    import app.main  # noqa: F401  (the modules and the GraphQL schema: most long-lived objects)
+
     settings = get_settings()
+    # A full garbage collection walks every object the process holds; over the ~135,000 made
+    # by importing the app it took ~110 ms, and under load each one stalled every request in
+    # flight (make bench-api: p99 90 ms at 100 requests a second against p50 7 ms). Frozen,
+    # they are never walked again; they live as long as the process anyway.
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         "app.main:create_app",
         factory=True,
