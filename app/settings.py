@@ -82,11 +82,6 @@ class Settings(BaseSettings):
     # Connections that load a database a restore creates (targetDatabase, drills), as
     # pg_restore -j: tables and indexes in parallel. One transaction cannot use more than one.
     restore_jobs: int = 2
-    # On: a table holding more than one connection's share of the rows is loaded by all of
-    # them at once (split.py), not FREEZE. Off (default): one connection a table, FREEZE. On
-    # 2 busy cores the load is CPU-bound and FREEZE's cheaper index builds and foreign-key
-    # check won: new database / pg_restore -j 2 median 0.94 off against 1.06 on (bench/README).
-    restore_split_tables: bool = False
     # Automated backups: how often `lifeboat scheduler` wakes up to fire due schedules.
     scheduler_tick_seconds: float = 15.0
     # Each health or readiness check gives up after this long.

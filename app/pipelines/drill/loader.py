@@ -25,10 +25,10 @@ def new_database_loader(ctx: PipelineContext) -> Loader:
         *,
         jobs: int,
     ) -> dict[str, int]:
-        # One COPY per table: the read-back hashes each table in its physical order, which
-        # is the archive's only when one COPY filled the table (a split load interleaves it).
+        # One COPY per table (the restore's way): the read-back hashes each table in its
+        # physical order, which is then the archive's.
         loaded = await restore_into_new_database(
-            ctx, manifest, server_url, database, progress, jobs=jobs, split_tables=False
+            ctx, manifest, server_url, database, progress, jobs=jobs
         )
         return loaded.records_count
 

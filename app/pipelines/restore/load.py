@@ -9,7 +9,6 @@ is wrong.
 
 import asyncio
 import re
-from collections.abc import AsyncIterable
 
 import asyncpg
 
@@ -50,24 +49,16 @@ async def load_table(
     progress: RestoreProgress,
     *,
     freeze: bool = False,
-    source: AsyncIterable[bytes] | None = None,
 ) -> int:
-    """COPY one archived table into its (emptied) table; returns the rows PostgreSQL loaded.
-
-    `source`: this COPY's share of the table's rows (split.py; the caller closes it), instead
-    of the whole archive object.
-    """
-    stream = None
-    if source is None:
-        stream = ArchiveStream(archives, entry, manifest.data_key, progress.add_bytes)
-        source = stream
+    """COPY one archived table into its (emptied) table; returns the rows PostgreSQL loaded."""
+    stream = ArchiveStream(archives, entry, manifest.data_key, progress.add_bytes)
     try:
         status = await conn.copy_to_table(
             entry.table,
             schema_name=entry.schema,
             # No list for a table without copyable columns, as the export wrote it.
             columns=[column.name for column in entry.columns] or None,
-            source=source,
+            source=stream,
             format=manifest.copy_format,
             freeze=freeze or None,
         )
@@ -78,8 +69,7 @@ async def load_table(
         cause: BaseException = ArchiveCorrupted(problem) if problem else error
         raise TableRestoreError(entry.name, cause) from error
     finally:
-        if stream is not None:
-            await stream.close()
+        await stream.close()
     rows = int(str(status).rsplit(" ", 1)[-1])
     progress.rows += rows
     return rows

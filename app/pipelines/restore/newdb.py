@@ -30,8 +30,6 @@ from app.pipelines.restore.schema.roles import RoleFacts
 from app.pipelines.restore.schema.select import TABLE_LIKE
 from app.pipelines.restore.schema.toc import TocEntry
 from app.pipelines.restore.schema.work import SchemaWork
-from app.pipelines.restore.split import SharedRows
-from app.pipelines.restore.stream import ArchiveStream
 from app.pipelines.restore.validate import plan_restore
 from app.tables.names import QualifiedName, quoted_table
 
@@ -64,7 +62,6 @@ async def restore_into_new_database(
     tables: tuple[str, ...] | None = None,
     jobs: int | None = None,
     plan: RestorePlan | None = None,
-    split_tables: bool = True,
 ) -> NewDatabase:
     """Create `database` on the server of `server_url` from the backup `manifest` describes,
     and load it; returns rows per table and the warnings.
@@ -79,10 +76,8 @@ async def restore_into_new_database(
       `tables`, display names) is loaded with its checksum verified while streaming, then
       indexes, constraints and foreign keys are built (a unique or foreign-key violation in
       the archive raises), sequences set, materialized views refreshed, and the archived
-      database settings applied. A table larger than one connection's share is loaded by
-      several COPYs at once (split.py), its rows interleaved on disk, unless `split_tables`
-      is False: then each table is one COPY, and reads back in the order it was archived
-      (the drills compare that order's digest).
+      database settings applied. Each table is one COPY (FREEZE), so it reads back in the
+      order it was archived (the drills compare that order's digest).
     - It touches nothing else: no restore operation, no lock on the configured target, no
       uploads, no pre-restore snapshot. Progress goes only to `progress` (step, tables,
       rows, bytes).
@@ -111,7 +106,7 @@ async def restore_into_new_database(
         await databases.create(admin, database, manifest.database)
         try:
             url = with_database(server_url, database)
-            return await _load(ctx, plan, url, progress, max(1, jobs), split_tables)
+            return await _load(ctx, plan, url, progress, max(1, jobs))
         except BaseException:
             try:
                 await databases.drop(admin, database)
@@ -123,12 +118,7 @@ async def restore_into_new_database(
 
 
 async def _load(
-    ctx: PipelineContext,
-    plan: RestorePlan,
-    url: str,
-    progress: RestoreProgress,
-    jobs: int,
-    split_tables: bool = True,
+    ctx: PipelineContext, plan: RestorePlan, url: str, progress: RestoreProgress, jobs: int
 ) -> NewDatabase:
     work = plan.schema
     assert work is not None  # a new database always gets the whole schema
@@ -150,8 +140,7 @@ async def _load(
         warnings += await apply.run_entries(first, work.archived.before(work.chosen), facts)
         progress.step = "load"
         counts: dict[str, int] = {}
-        parts = jobs if split_tables else 1  # how many COPYs one table may be loaded by
-        load_jobs, after = _jobs(ctx, plan, work, facts, progress, counts, warnings, parts)
+        load_jobs, after = _jobs(ctx, plan, work, facts, progress, counts, warnings)
         await run_jobs(connections, load_jobs)
         progress.step = "finalize"
         await set_sequences(first, plan.sequences)
@@ -178,15 +167,9 @@ def _jobs(
     progress: RestoreProgress,
     counts: dict[str, int],
     warnings: list[str],
-    connections: int,
 ) -> tuple[list[Job], list[TocEntry]]:
     """The parallel jobs (every table's rows, what comes after them but the grants), and the
-    entries left for after them (grants, event triggers).
-
-    With restore_split_tables on, a table holding more than one connection's share of the rows
-    is loaded in `connections` parts (split.py): the first starts with the largest tables,
-    the others come after every other table's rows, so a connection joins it once it has
-    nothing else to load."""
+    entries left for after them (grants, event triggers)."""
     graph = work.archived.graph
     loaded: dict[int, TableEntry] = {}
     for table in plan.created:
@@ -194,29 +177,15 @@ def _jobs(
         if found is not None:
             loaded[found.id] = table
 
-    share = sum(table.raw_bytes for table in loaded.values()) / max(connections, 1)
-    split = ctx.settings.restore_split_tables
-    parts = {
-        table_id: connections if split and connections > 1 and table.raw_bytes > share else 1
-        for table_id, table in loaded.items()
-    }
-
-    def rows_of(table_id: int) -> set[str]:
+    def rows_of(table_id: int) -> str | None:
         root = graph.owning_table(table_id)
-        if root not in loaded:
-            return set()
-        return {f"data:{root}"} | {f"data:{root}:{part}" for part in range(1, parts[root])}
+        return f"data:{root}" if root in loaded else None
 
     sized: list[tuple[int, Job]] = []
     for table_id, table in loaded.items():
-        if parts[table_id] == 1:
-            copy = _copy(ctx, plan, table, progress, counts)
-            sized.append((table.raw_bytes, Job(f"data:{table_id}", copy)))
-            continue
-        copies = _split_copies(ctx, plan, table, progress, counts, parts[table_id])
-        sized.append((table.raw_bytes, Job(f"data:{table_id}", copies[0])))
-        # Size 0: after every other table's rows, before nothing that needs a table.
-        sized += [(0, Job(f"data:{table_id}:{n}", copy)) for n, copy in enumerate(copies) if n]
+        sized.append(
+            (table.raw_bytes, Job(f"data:{table_id}", _copy(ctx, plan, table, progress, counts)))
+        )
     after = work.archived.after(work.chosen)
     in_jobs = [e for e in after if e.kind not in _GRANTS + _LAST]
     keys = {e.id for e in in_jobs}
@@ -227,7 +196,7 @@ def _jobs(
             for dep in entry.dependencies
             if graph.by_id.get(dep) is not None and graph.by_id[dep].kind in TABLE_LIKE
         ]
-        needs |= {key for dep in tables for key in rows_of(dep)}
+        needs |= {key for dep in tables if (key := rows_of(dep))}
         locks = set() if entry.kind == "INDEX" else {f"table:{dep}" for dep in tables}
         size = max(
             (
@@ -268,43 +237,6 @@ def _copy(
         progress.tables_done += 1
 
     return run
-
-
-def _split_copies(
-    ctx: PipelineContext,
-    plan: RestorePlan,
-    entry: TableEntry,
-    progress: RestoreProgress,
-    counts: dict[str, int],
-    parts: int,
-) -> list[Callable[[asyncpg.Connection], Awaitable[None]]]:
-    """`parts` COPYs of one table sharing its archive stream (no TRUNCATE, no FREEZE: see
-    split.py); the table counts as done when the last one ends."""
-    shared = SharedRows(
-        lambda: ArchiveStream(ctx.archives, entry, plan.manifest.data_key, progress.add_bytes)
-    )
-    counts[entry.name] = 0
-    ended = 0
-
-    async def run(conn: asyncpg.Connection) -> None:
-        nonlocal ended
-        progress.current = entry.name
-        rows = shared.rows()
-        try:
-            loaded = await load_table(
-                conn, ctx.archives, entry, plan.manifest, progress, source=rows
-            )
-        except BaseException:
-            await shared.close()  # the restore is given up: release the download
-            raise
-        finally:
-            await rows.aclose()
-        counts[entry.name] += loaded
-        ended += 1
-        if ended == parts:
-            progress.tables_done += 1
-
-    return [run] * parts
 
 
 def _create(

@@ -2,21 +2,15 @@
 keeps a drill from running is an ERROR saying what to fix. After each: the target unchanged,
 no scratch database left."""
 
-from dataclasses import replace
-
 import asyncpg
 import pytest
 
 from app.db.urls import with_database
 from app.pipelines.context import PipelineContext
-from app.pipelines.drill import scratch
 from app.pipelines.drill.loader import new_database_loader
 from app.pipelines.drill.pipeline import run_drill
-from app.pipelines.drill.progress import DrillProgress
 from app.pipelines.export.pipeline import run_export
-from app.pipelines.restore.validate import read_manifest
 from tests.conftest import ADMIN_URL
-from tests.pipelines.restore.test_split_load import TABLES as SPLIT_TABLES
 from tests.support.archive import copy_bytes, damage_table, stored_manifest
 from tests.support.drill import (
     request,
@@ -26,7 +20,7 @@ from tests.support.drill import (
     verification,
 )
 from tests.support.fixture_schema import FIXTURE_TABLES, create_fixture_schema, table_fingerprints
-from tests.support.pipeline import backup_row, create_backup_row
+from tests.support.pipeline import create_backup_row
 
 
 @pytest.fixture
@@ -170,38 +164,3 @@ async def test_a_role_without_createdb_gives_error_saying_what_to_fix(
 
     assert row.status == "error"
     assert row.error is not None and f"ALTER ROLE {role} CREATEDB" in row.error, row.error
-
-
-async def test_the_drill_loads_a_table_the_restore_would_split_with_one_copy(
-    pipeline_context: PipelineContext, target: asyncpg.Connection
-) -> None:
-    """A new database's largest table may be loaded by several COPYs at once (split.py),
-    which interleaves its rows on disk; the read-back hashes rows in physical order against
-    the order the backup wrote them, so the drill's load must fill each table with one COPY
-    (one transaction), and such a backup passes, even where restores split tables."""
-    settings = pipeline_context.settings.model_copy(update={"restore_split_tables": True})
-    ctx = replace(pipeline_context, settings=settings)
-    await target.execute(SPLIT_TABLES)
-    backup_id = await create_backup_row(ctx, target, "full")
-    await run_export(ctx, backup_id)
-    manifest = read_manifest(ctx.archives, await backup_row(ctx, backup_id), ctx.settings.keyring)
-    server = scratch.server_url(ctx.settings)
-    name = f"lbtest_{target.get_server_pid()}_drill_load"
-    admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    try:
-        load = new_database_loader(ctx)
-        await load(ctx.archives, manifest, server, name, DrillProgress(), jobs=2)
-        conn = await asyncpg.connect(with_database(server, name))
-        try:
-            writers = await conn.fetchval("SELECT count(DISTINCT xmin::text) FROM public.big")
-        finally:
-            await conn.close()
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
-    assert writers == 1
-
-    row = await verification(ctx, await drill(ctx, backup_id, target))
-
-    assert (row.status, row.error) == ("passed", None)
