@@ -79,6 +79,14 @@ def render(results: dict[str, Any]) -> list[str]:
             + "; ".join(f"{_gist(s['query'])} {s['seconds']:.1f}s" for s in top)
             + f" ({work:.1f}s of statements over 0.3 s on {connections} connection(s))"
         )
+        longest = top[0]
+        if longest.get("waits"):
+            lines.append(
+                f"    its longest, {_gist(longest['query'])}, sampled: "
+                + ", ".join(
+                    f"{event} {seconds:.1f}s" for event, seconds in longest["waits"].items()
+                )
+            )
     return lines
 
 

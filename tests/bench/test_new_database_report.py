@@ -13,6 +13,7 @@ ROUND = {
                     "pid": 1,
                     "seconds": 12.0,
                     "query": "COPY public.app_events (id, kind) FROM stdin;",
+                    "waits": {"running": 8.0, "IO:DataFileExtend": 2.5, "LWLock:WALWrite": 1.5},
                 },
                 {"pid": 2, "seconds": 2.5, "query": "CREATE INDEX a ON public.app_events (kind)"},
             ]
@@ -54,6 +55,10 @@ def test_the_median_round_ratio_is_held_against_the_goal():
     assert "the backup's schema step (pg_dump --schema-only): 0.42s" in text
     assert "pg_restore slowest statements: COPY public.app_events 12.0s;" in text
     assert "lifeboat steps: load 15.00s" in text
+    assert (
+        "its longest, COPY public.app_events, sampled: running 8.0s, IO:DataFileExtend 2.5s, "
+        "LWLock:WALWrite 1.5s"
+    ) in text
 
 
 def test_a_missing_comparison_says_why_and_adds_no_ratio():

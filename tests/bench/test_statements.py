@@ -18,3 +18,5 @@ async def test_statements_of_other_sessions_are_recorded_with_their_run_time():
     assert summary["error"] is None
     probes = [s for s in summary["statements"] if "bench-probe" in s["query"]]
     assert len(probes) == 1 and probes[0]["seconds"] >= 0.5
+    # pg_sleep waits on a timeout the whole time: the samples say so, not "running".
+    assert probes[0]["waits"].get("Timeout:PgSleep", 0) >= 0.4
