@@ -3,6 +3,10 @@
 Everything the API answers becomes either data or an ApiError carrying the exit status a script
 can rely on: 3 when the API refused (a token, an input, a missing backup), 4 when it could not
 be reached or failed itself.
+
+gql (with graphql-core, httpx and websockets) is imported where it is used, not with this
+module: it takes ~0.15 s, which `lifeboat --help` and the commands that work on the database
+(admin, keys, migrate, ...) do not need, and websockets only a command that follows a job does.
 """
 
 import os
@@ -10,19 +14,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
-import httpx
-from gql import Client, GraphQLRequest
-from gql.transport.exceptions import (
-    TransportClosed,
-    TransportConnectionFailed,
-    TransportProtocolError,
-    TransportQueryError,
-    TransportServerError,
-)
-from gql.transport.httpx import HTTPXAsyncTransport
-from gql.transport.websockets import WebsocketsTransport
-from websockets.exceptions import InvalidHandshake, WebSocketException
 
 DEFAULT_URL = "http://127.0.0.1:8000/graphql"
 REFUSED = 3
@@ -70,6 +61,9 @@ class Api:
     """One command's session with the API: queries over HTTP, subscriptions over websockets."""
 
     def __init__(self, endpoint: Endpoint, timeout: float = 60.0) -> None:
+        from gql import Client  # deferred: see the module's docstring
+        from gql.transport.httpx import HTTPXAsyncTransport
+
         self.endpoint = endpoint
         transport = HTTPXAsyncTransport(
             url=endpoint.url, headers=endpoint.authorization, timeout=timeout
@@ -85,6 +79,8 @@ class Api:
 
     async def query(self, document: str, **variables: Any) -> dict[str, Any]:
         """The operation's `data`; ApiError for its errors or a failed round trip."""
+        from gql import GraphQLRequest
+
         request = GraphQLRequest(document, variable_values=variables)
         try:
             return await self._session.execute(request)
@@ -93,6 +89,9 @@ class Api:
 
     async def subscribe(self, document: str, **variables: Any) -> AsyncIterator[dict[str, Any]]:
         """Each `data` of a subscription until it completes; ApiError as `query`."""
+        from gql import Client, GraphQLRequest
+        from gql.transport.websockets import WebsocketsTransport
+
         transport = WebsocketsTransport(
             url=self.endpoint.ws_url,
             init_payload=self.endpoint.authorization,
@@ -110,6 +109,16 @@ class Api:
 
 def translate(error: Exception, url: str) -> ApiError:
     """An exception of gql, httpx or websockets as the ApiError a command reports."""
+    import httpx
+    from gql.transport.exceptions import (
+        TransportClosed,
+        TransportConnectionFailed,
+        TransportProtocolError,
+        TransportQueryError,
+        TransportServerError,
+    )
+    from websockets.exceptions import InvalidHandshake, WebSocketException
+
     if isinstance(error, ApiError):
         return error
     if isinstance(error, TransportQueryError):

@@ -1,15 +1,17 @@
-"""`lifeboat catalog rebuild`: re-create backup records from the archives in the bucket."""
+"""`lifeboat catalog rebuild`: re-create backup records from the archives in the bucket.
+
+The rebuild's modules (archives, S3, SQLAlchemy, migrations) are imported when it runs, not
+with this module: every `lifeboat` command builds the whole parser, --help included.
+"""
 
 import argparse
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
-from app.catalog.service import RebuildReport, rebuild_catalog
-from app.db.engine import create_engine, session_factory, transaction
-from app.db.migrate import migrate
-from app.pipelines.storage_errors import describe_storage_error
-from app.settings import Settings, get_settings
-from app.storage.client import ObjectStore, create_client
+if TYPE_CHECKING:
+    from app.catalog.service import RebuildReport
+    from app.settings import Settings
 
 log = logging.getLogger("lifeboat.cli")
 
@@ -26,6 +28,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def _run_rebuild(args: argparse.Namespace) -> int:
+    from app.db.migrate import migrate  # deferred: see the module's docstring
+    from app.settings import get_settings
+
     settings = get_settings()
     migrate(settings.database_url)  # a lost database comes back empty: create and migrate it
     report, problem = _rebuild_or_why(settings)
@@ -38,7 +43,9 @@ def _run_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rebuild_or_why(settings: Settings) -> tuple[RebuildReport | None, str]:
+def _rebuild_or_why(settings: "Settings") -> "tuple[RebuildReport | None, str]":
+    from app.pipelines.storage_errors import describe_storage_error
+
     try:
         return asyncio.run(_rebuild(settings)), ""
     except Exception as error:
@@ -48,7 +55,11 @@ def _rebuild_or_why(settings: Settings) -> tuple[RebuildReport | None, str]:
         return None, problem
 
 
-async def _rebuild(settings: Settings) -> RebuildReport:
+async def _rebuild(settings: "Settings") -> "RebuildReport":
+    from app.catalog.service import rebuild_catalog
+    from app.db.engine import create_engine, session_factory, transaction
+    from app.storage.client import ObjectStore, create_client
+
     archives = ObjectStore(create_client(settings), settings.s3_bucket)
     engine = create_engine(settings.database_url, pool_size=1)
     try:
@@ -58,7 +69,7 @@ async def _rebuild(settings: Settings) -> RebuildReport:
         await engine.dispose()
 
 
-def _storage_advice(settings: Settings) -> str:
+def _storage_advice(settings: "Settings") -> str:
     return (
         f"Check LIFEBOAT_S3_ENDPOINT ({settings.s3_endpoint}), that bucket "
         f"LIFEBOAT_S3_BUCKET ({settings.s3_bucket}) exists and the LIFEBOAT_S3_* keys may read it"

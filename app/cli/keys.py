@@ -1,20 +1,19 @@
 """`lifeboat keys generate|rewrap`: encryption keys (README "Encryption").
 
 `keys rewrap` leaves one audit row (keys.rewrap) with its counts, in its own transaction.
+
+What the commands need (cryptography, the settings, S3, the database) is imported by the
+command that runs: every `lifeboat` command builds the whole parser, --help included.
 """
 
 import argparse
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.cli.audited import run_audited
-from app.crypto.keyring import generate_key, key_id, parse_key
-from app.errors import AppError
-from app.keys.service import RewrapReport, rewrap_all
-from app.settings import get_settings
-from app.storage.client import ObjectStore, create_client
+    from app.keys.service import RewrapReport
 
 log = logging.getLogger("lifeboat.cli")
 
@@ -38,6 +37,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def _run_generate(args: argparse.Namespace) -> int:
+    from app.crypto.keyring import generate_key, key_id, parse_key  # deferred: see the docstring
+
     key = generate_key()
     log.info("new encryption key %s; %s", key_id(parse_key(key)), LOSS_WARNING)
     print(key)  # the last line on stdout, alone, for scripts
@@ -45,11 +46,17 @@ def _run_generate(args: argparse.Namespace) -> int:
 
 
 def _run_rewrap(args: argparse.Namespace) -> int:
+    from app.cli.audited import run_audited  # deferred: see the module's docstring
+    from app.errors import AppError
+    from app.keys.service import rewrap_all
+    from app.settings import get_settings
+    from app.storage.client import ObjectStore, create_client
+
     settings = get_settings()
     archives = ObjectStore(create_client(settings), settings.s3_bucket)
     arguments: dict[str, Any] = {"keyId": settings.keyring.current_id}
 
-    async def work(session: AsyncSession) -> RewrapReport:
+    async def work(session: "AsyncSession") -> "RewrapReport":
         report = await rewrap_all(settings, session, archives)
         arguments.update(
             rewrapped=len(report.rewrapped),

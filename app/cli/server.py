@@ -1,9 +1,10 @@
-"""`lifeboat migrate|serve|scheduler`: the long-running processes and the schema they need."""
+"""`lifeboat migrate|serve|scheduler`: the long-running processes and the schema they need.
+
+Each command imports what it runs (alembic, the settings, uvicorn, the app) itself: every
+`lifeboat` command builds the whole parser, --help included, and needs none of it.
+"""
 
 import argparse
-
-from app.db.migrate import migrate
-from app.settings import get_settings
 
 
 def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -20,6 +21,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 
 def _run_migrate(args: argparse.Namespace) -> int:
+    from app.db.migrate import migrate
+    from app.settings import get_settings
+
     migrate(get_settings().database_url)
     return 0
 
@@ -30,6 +34,7 @@ def _run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     import app.main  # noqa: F401  (the modules and the GraphQL schema: most long-lived objects)
+    from app.settings import get_settings
 
     settings = get_settings()
     # A full garbage collection walks every object the process holds; over the ~135,000 made
@@ -49,6 +54,8 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_scheduler(args: argparse.Namespace) -> int:
+    from app.db.migrate import migrate
+    from app.settings import get_settings
     from workers.scheduler_main import main as run_scheduler
 
     migrate(get_settings().database_url)  # the schedules must exist before the first tick
