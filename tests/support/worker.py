@@ -15,7 +15,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import dramatiq
+import psutil
 import pytest
 
 from app.settings import Settings
@@ -100,6 +102,22 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def postgres_ports(self) -> set[int]:
+        """The local ports of the group's TCP connections to PostgreSQL (port 5432) now."""
+        ports: set[int] = set()
+        try:
+            parent = psutil.Process(self.process.pid)
+            group = [parent, *parent.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return ports
+        for member in group:
+            try:
+                connections = member.net_connections(kind="tcp")
+            except psutil.NoSuchProcess:
+                continue
+            ports |= {c.laddr.port for c in connections if c.raddr and c.raddr.port == 5432}
+        return ports
+
     def kill(self) -> None:
         """SIGKILL the whole group at once, as a crash or an OOM kill would."""
         if self.alive:
@@ -117,6 +135,37 @@ class WorkerProcess:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+async def postgres_backends(conn: asyncpg.Connection, process: WorkerProcess) -> set[int]:
+    """The PostgreSQL backends (pids) serving `process`'s connections, asked on `conn`."""
+    rows = await conn.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])",
+        sorted(process.postgres_ports()),
+    )
+    return {row["pid"] for row in rows}
+
+
+async def wait_for_backends_to_exit(
+    conn: asyncpg.Connection,
+    pids: set[int],
+    timeout: float = 30.0,  # noqa: ASYNC109  (a polling deadline, not a cancellation scope)
+) -> None:
+    """Wait until none of `pids` is a PostgreSQL backend any more.
+
+    A killed client's backend lives on until it notices the closed socket (at once when idle,
+    within client_connection_check_interval mid-query, later on a loaded machine), and only
+    as it exits does it let go of the session's advisory locks (leases, the restore's lock):
+    before that a reaper rightly takes the job for live. PostgreSQL releases those locks
+    before it removes the backend from pg_stat_activity, so once the pids are gone there,
+    the locks are free.
+    """
+
+    async def gone() -> bool:
+        left = "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])"
+        return not await conn.fetchval(left, sorted(pids))
+
+    await wait_for(gone, timeout=timeout, message=f"the backends {sorted(pids)} to exit")
 
 
 def start_worker_process(

@@ -13,7 +13,12 @@ from app.pipelines.restore.reaper import reap_stale_restores
 from tests.conftest import ADMIN_URL, GraphQLClient
 from tests.pipelines.restore.test_resilience import later
 from tests.restores.support import clear_running_restores, code_for, completed_backup
-from tests.support.worker import WorkerProcess, wait_for
+from tests.support.worker import (
+    WorkerProcess,
+    postgres_backends,
+    wait_for,
+    wait_for_backends_to_exit,
+)
 from tests.workers.test_restore_worker import finished
 
 RESTORE = """
@@ -67,9 +72,9 @@ async def killed_while_loading(
     target: asyncpg.Connection,
     worker_processes: Callable[..., WorkerProcess],
     scratch: str,
-) -> str:
+) -> tuple[str, set[int]]:
     """A restore into the new database `scratch` whose worker is SIGKILLed in the middle of
-    loading it; the restore's id."""
+    loading it; the restore's id, and the PostgreSQL backends the worker had then."""
     await target.execute(SLOW_DOMAIN)
     backup_id = await completed_backup(ctx, target)
     await clear_running_restores(ctx.settings.database_url)
@@ -81,8 +86,10 @@ async def killed_while_loading(
     )
     restore_id: str = body["data"]["restoreBackup"]["id"]
     await wait_for(lambda: copying_into(target, scratch), timeout=60, message="the load")
+    backends = await postgres_backends(target, doomed)
+    assert backends  # its lease, its lock on the target, the load's connections
     doomed.kill()
-    return restore_id
+    return restore_id, backends
 
 
 async def assert_failed_and_dropped(operation: dict[str, Any], scratch: str) -> None:
@@ -102,7 +109,7 @@ async def test_a_worker_killed_loading_a_new_database_leaves_no_database_behind(
 ) -> None:
     from workers.actors.restores import restore_backup
 
-    restore_id = await killed_while_loading(
+    restore_id, _ = await killed_while_loading(
         gql, pipeline_context, target, worker_processes, scratch
     )
     assert await database_exists(scratch)  # left half-loaded by the dead worker
@@ -123,11 +130,18 @@ async def test_the_reaper_drops_a_new_database_whose_worker_was_killed_loading_i
     scratch: str,
 ) -> None:
     ctx = pipeline_context
-    restore_id = await killed_while_loading(gql, ctx, target, worker_processes, scratch)
+    restore_id, backends = await killed_while_loading(gql, ctx, target, worker_processes, scratch)
 
     # No retry this time: the message is gone with the worker (RabbitMQ without redelivery,
     # say); the reaper finds the restore's heartbeat stale once stale_after_seconds passed.
     assert await database_exists(scratch)
+    # The reaper settles a restore only once the dead worker's backends have let go of its
+    # lease and lock (until then it takes it for live, and a live worker's reaper tries again
+    # next interval). They exit on their own, when they notice the closed socket: right after
+    # the kill they often have not (and later on a loaded machine), which once failed this
+    # test in a full run. So the reap comes once they are gone, and must settle the restore
+    # then, at its first try.
+    await wait_for_backends_to_exit(target, backends)
     assert await reap_stale_restores(ctx, now=later(ctx)) == [restore_id]
 
     operation = await finished(gql, restore_id)
