@@ -6,15 +6,17 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import delete, select
 
 from app.auth.service import ensure_admin
 from app.backups import lifecycle
 from app.db.engine import transaction
-from app.db.models import RestoreOperation
+from app.db.models import RestoreOperation, SystemBackup
 from app.main import create_app
 from app.pipelines.context import PipelineContext
 from app.restores.targets import configured_target
 from app.settings import Settings, get_settings
+from app.storage import keys
 from tests.support.automation import RecordingJobs, add_backup, add_schedule
 
 TARGET_KEY = configured_target(get_settings()).key
@@ -68,6 +70,24 @@ async def test_readyz_is_503_and_names_what_is_down(broken_client: httpx.AsyncCl
     assert (await broken_client.get("/healthz")).status_code == 200
 
 
+@pytest.fixture
+async def ahead_of_all(automation: PipelineContext) -> AsyncIterator[datetime]:
+    """A moment later than any other test's backup. The backups a test dates after it (and
+    their restores and objects) go when it ends: left there, they would be the newest backup
+    in every later test's list, whichever tests ran before it."""
+    moment = datetime.now(UTC) + timedelta(days=400)
+    yield moment
+    dated_ahead = SystemBackup.created_at > moment - timedelta(days=1)
+    async with transaction(automation.sessions) as session:
+        backup_ids = list(await session.scalars(select(SystemBackup.backup_id).where(dated_ahead)))
+        await session.execute(
+            delete(RestoreOperation).where(RestoreOperation.backup_id.in_(backup_ids))
+        )
+        await session.execute(delete(SystemBackup).where(SystemBackup.backup_id.in_(backup_ids)))
+    for backup_id in backup_ids:
+        automation.archives.delete_prefix(keys.backup_prefix(backup_id))
+
+
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
@@ -77,10 +97,10 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 
 async def test_metrics_are_read_from_the_database(
-    client: httpx.AsyncClient, automation: PipelineContext
+    client: httpx.AsyncClient, automation: PipelineContext, ahead_of_all: datetime
 ) -> None:
     before = samples((await client.get("/metrics")).text)
-    finished = datetime.now(UTC) + timedelta(days=400)  # later than any other test's backup
+    finished = ahead_of_all
     backup_id = await add_backup(
         automation,
         finished - timedelta(seconds=90),
