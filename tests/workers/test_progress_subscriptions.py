@@ -15,8 +15,11 @@ from app.pipelines.context import PipelineContext
 from tests.conftest import GraphQLClient
 from tests.restores.support import clear_running_restores, code_for, completed_backup
 from tests.support.server import running_server
-from tests.support.subscriptions import graphql_socket, messages_until_complete, start
-from tests.support.worker import WorkerProcess
+from tests.support.subscriptions import graphql_socket, messages_until_complete, receive, start
+from tests.support.worker import WorkerProcess, wait_for
+
+# How long the followers may take to subscribe (a socket, its auth, the first state).
+SUBSCRIBE_TIMEOUT = 60.0
 
 PROGRESS = "progress { step percent bytesDone tablesDone stepTimes { step } }"
 BACKUP_PROGRESS = f"""
@@ -39,10 +42,43 @@ async def _some_data(target: asyncpg.Connection) -> None:
     )
 
 
-async def _follow(url: str, token: str, query: str, job_id: str) -> list[dict[str, Any]]:
+async def _follow(
+    url: str, token: str, query: str, job_id: str, subscribed: asyncio.Event
+) -> list[dict[str, Any]]:
+    """Every message of the subscription; `subscribed` is set once its first state came."""
     async with graphql_socket(url, token) as ws:
         await start(ws, "1", query, {"id": job_id})
-        return await messages_until_complete(ws, "1")
+        first = await receive(ws)
+        while first.get("type") in ("ping", "pong"):
+            first = await receive(ws)
+        subscribed.set()
+        if first.get("type") in ("complete", "error"):
+            return [first]
+        return [first, *await messages_until_complete(ws, "1")]
+
+
+async def _followers(
+    token: str, query: str, job_id: str, *urls: str
+) -> list[asyncio.Task[list[dict[str, Any]]]]:
+    """One follower of the job for each API process, returned once each holds the job's first
+    state, so a worker started next cannot take the job out of `queued` before a follower
+    saw it. (A fixed 1 s pause stood in for this; it took 0.1-0.2 s beside two CPU hogs, but
+    nothing bounded it on a machine busier still.)"""
+    events = [asyncio.Event() for _ in urls]
+    followers = [
+        asyncio.create_task(_follow(url, token, query, job_id, event))
+        for url, event in zip(urls, events, strict=True)
+    ]
+
+    def subscribed_or_failed() -> bool:
+        return all(event.is_set() for event in events) or any(t.done() for t in followers)
+
+    await wait_for(subscribed_or_failed, timeout=SUBSCRIBE_TIMEOUT, message="the followers")
+    for task in followers:
+        if task.done():
+            task.result()  # a follower that failed before its first state says why
+    assert all(event.is_set() for event in events)
+    return followers
 
 
 def _states(messages: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
@@ -77,11 +113,9 @@ async def test_two_api_processes_follow_a_backup_from_queued_to_completed(
     backup_id = body["data"]["createBackup"]["backupId"]
 
     with running_server(tmp_path) as second_server:
-        followers = [
-            asyncio.create_task(_follow(url, admin_token, BACKUP_PROGRESS, backup_id))
-            for url in (live_server, second_server)
-        ]
-        await asyncio.sleep(1)  # both subscribed and holding the queued state
+        followers = await _followers(
+            admin_token, BACKUP_PROGRESS, backup_id, live_server, second_server
+        )
         worker_processes()
         results = await asyncio.gather(*followers)
 
@@ -109,8 +143,7 @@ async def test_a_restore_is_followed_to_its_outcome(
     body = await gql(RESTORE, {"input": {"backupId": backup_id, "confirmationCode": code}})
     restore_id = body["data"]["restoreBackup"]["id"]
 
-    follower = asyncio.create_task(_follow(live_server, admin_token, RESTORE_PROGRESS, restore_id))
-    await asyncio.sleep(1)
+    (follower,) = await _followers(admin_token, RESTORE_PROGRESS, restore_id, live_server)
     worker_processes()
     states = _states(await follower, "restoreProgress")
 
