@@ -29,7 +29,8 @@ from app.backups.reaper import reap_dead_backups
 from app.db.engine import transaction
 from app.drills.scheduled import request_scheduled_drills, retention_waits
 from app.health.checks import before_backup
-from app.jobs import Jobs
+from app.jobs import JobNotSent, Jobs
+from app.jobs.dispatch import broker_address, fail_unstarted, not_queued_message
 from app.notifications.service import (
     notify_backup_finished,
     notify_restore_finished,
@@ -71,7 +72,12 @@ class TickReport:
 
 
 async def announce_backup(deps: SchedulerDeps, backup_id: str) -> None:
-    await notify_backup_finished(deps.sessions, deps.settings, backup_id, deps.enqueue_delivery)
+    """Queue the backup's notifications; a failure (the broker down) is only logged, so the
+    tick goes on with the other backups."""
+    try:
+        await notify_backup_finished(deps.sessions, deps.settings, backup_id, deps.enqueue_delivery)
+    except Exception:
+        logger.exception("could not queue the notifications of backup %s", backup_id)
 
 
 async def _reap(deps: SchedulerDeps, report: TickReport) -> None:
@@ -101,11 +107,31 @@ async def _fire(deps: SchedulerDeps, now: datetime, report: TickReport) -> None:
         lambda: before_backup(settings, deps.sessions, deps.archives),
     )
     for fired in report.fired:
-        if fired.failure is None:
-            deps.jobs.export_backup(fired.backup_id)  # its row is committed by now
-        else:
+        if fired.failure is not None:
             logger.warning("schedule %s: %s", fired.schedule_name, fired.failure)
             await announce_backup(deps, fired.backup_id)
+        elif await _failed_unsent(deps, fired, report):
+            await announce_backup(deps, fired.backup_id)
+
+
+async def _failed_unsent(deps: SchedulerDeps, fired: Fired, report: TickReport) -> bool:
+    """Send the fired backup's job (its row is committed by now); True when the broker
+    refused it and the backup was failed instead.
+
+    As for a backup an admin asks for (app/jobs/dispatch.py): nothing would run it (RabbitMQ
+    never sends a message again), so it is failed now, saying why, not left CREATING.
+    """
+    try:
+        deps.jobs.export_backup(fired.backup_id)
+        return False
+    except JobNotSent as error:
+        address = broker_address(deps.settings.broker_url)
+        message = not_queued_message("backup", address, error)
+    if not await fail_unstarted(deps.sessions, "backup", fired.backup_id, message):
+        return False  # the broker took it despite the error: a worker has started it
+    logger.error("schedule %s: %s", fired.schedule_name, message)
+    report.errors.append(f"fire: schedule {fired.schedule_name}: {message}")
+    return True
 
 
 async def _drill(deps: SchedulerDeps, report: TickReport) -> None:

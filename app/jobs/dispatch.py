@@ -15,6 +15,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.drill_models import Verification
 from app.db.engine import transaction
@@ -59,13 +60,16 @@ async def send_job(state: AppState, kind: Kind, job_id: str) -> None:
     except JobNotSent as error:
         message = not_queued_message(kind, broker_address(state.settings.broker_url), error)
         logger.error("%s %s: %s", kind, job_id, message)
-        failed = await _fail_unstarted(state, kind, job_id, message)
+        failed = await fail_unstarted(state.sessions, kind, job_id, message)
         if failed:
             raise JobNotQueued(message) from error
         # A worker started it after all: the broker took the message despite the error.
 
 
-async def _fail_unstarted(state: AppState, kind: Kind, job_id: str, message: str) -> bool:
+async def fail_unstarted(
+    sessions: async_sessionmaker[AsyncSession], kind: Kind, job_id: str, message: str
+) -> bool:
+    """Fail the job if no worker has started it (a drill: ERROR); returns whether it was."""
     if kind == "drill":
         # ERROR, not FAILED: the drill did not run, the backup's soundness is unknown.
         drill = (
@@ -78,7 +82,7 @@ async def _fail_unstarted(state: AppState, kind: Kind, job_id: str, message: str
             .values(status="error", error=message, finished_at=func.now())
             .returning(Verification.id)
         )
-        async with transaction(state.sessions) as session:
+        async with transaction(sessions) as session:
             return (await session.execute(drill)).first() is not None
     statement = (
         update(SystemBackup)
@@ -99,5 +103,5 @@ async def _fail_unstarted(state: AppState, kind: Kind, job_id: str, message: str
         .values(status="failed", error_log=message, completed_at=func.now())
         .returning(RestoreOperation.id)
     )
-    async with transaction(state.sessions) as session:
+    async with transaction(sessions) as session:
         return (await session.execute(statement)).first() is not None

@@ -9,6 +9,8 @@ from app.auth.service import SYSTEM_ACCOUNT_EMAIL
 from app.db.engine import transaction
 from app.db.models import AdminUser, SystemBackup
 from app.db.schedule_models import Schedule
+from app.jobs import JobNotSent
+from app.jobs.dispatch import broker_address
 from app.pipelines.context import PipelineContext
 from app.schedules import service
 from app.schedules.service import ScheduleSpec
@@ -200,3 +202,35 @@ async def test_a_partial_schedule_whose_table_is_gone_records_a_failed_backup(
     [backup] = await scheduled_backups(ctx, partial)
     assert backup.status == "failed" and jobs.exports == []
     assert backup.error_message is not None and "public.dropped" in backup.error_message
+
+
+class RefusingJobs(RecordingJobs):
+    """The broker answered the health check, then did not take the backup's message (it went
+    down between the two; tests/workers/test_broker_restarts.py shows a real broker's refusal
+    raising JobNotSent)."""
+
+    def export_backup(self, backup_id: str) -> None:
+        raise JobNotSent("ConnectionError: Connection refused")
+
+
+async def test_a_scheduled_backup_the_broker_does_not_take_is_failed_saying_why(
+    automation: PipelineContext, target: asyncpg.Connection
+) -> None:
+    ctx = automation
+    daily = await add_schedule(
+        ctx, cron="0 2 * * *", created_at=JAN1, next_run_at=JAN1 + timedelta(hours=2)
+    )
+
+    report = await tick(deps_for(ctx, RefusingJobs()), JAN1 + timedelta(hours=2, seconds=5))
+
+    [backup] = await scheduled_backups(ctx, daily)
+    assert backup.status == "failed"  # not CREATING for nobody until the queued give-up
+    address = broker_address(ctx.settings.broker_url)
+    assert backup.error_message is not None
+    assert f"the backup was not started: the job queue (LIFEBOAT_BROKER_URL, {address})" in (
+        backup.error_message
+    )
+    assert "Connection refused" in backup.error_message
+    assert backup.completed_at is not None
+    assert report.errors == [f"fire: schedule {daily.name}: {backup.error_message}"]
+    assert (await reload(ctx, daily)).next_run_at == JAN1 + timedelta(days=1, hours=2)
