@@ -2,7 +2,7 @@
 
 Redis keeps its queues in memory; restarted without persistence (as on this project's CI
 machine) it forgets every message it held. Every worker therefore looks, at start and then
-every LIFEBOAT_REAP_INTERVAL_SECONDS, for backups and restores that no worker has started,
+every LIFEBOAT_REAP_INTERVAL_SECONDS, for backups, restores and drills no worker has started,
 requested more than LIFEBOAT_REDISPATCH_AFTER_SECONDS ago, whose message is nowhere in Redis
 (not queued, not delayed for a retry, not held by a worker), and sends them again. RabbitMQ
 keeps Dramatiq's durable queues of persistent messages across restarts, and cannot be searched
@@ -22,13 +22,18 @@ from sqlalchemy import text
 
 from app.jobs.waiting import WaitingJob, waiting_jobs
 from workers.actors.backups import export_backup
+from workers.actors.drills import verify_backup
 from workers.actors.restores import restore_backup
 from workers.broker import broker
 from workers.resources import get_context, run_in_background
 
 logger = logging.getLogger("lifeboat.workers")
 
-ACTORS: dict[str, dramatiq.Actor] = {"backup": export_backup, "restore": restore_backup}
+ACTORS: dict[str, dramatiq.Actor] = {
+    "backup": export_backup,
+    "restore": restore_backup,
+    "drill": verify_backup,  # one waiting for its server is held, delayed for its retry
+}
 
 
 async def redispatch_lost_jobs() -> list[WaitingJob]:

@@ -157,7 +157,7 @@ class SnapshotCollector(Collector):
     def _jobs(self) -> Iterator[Metric]:
         waiting = GaugeMetricFamily(
             "lifeboat_jobs_waiting",
-            "Backups and restores requested that no worker has started yet.",
+            "Backups, restores and drills requested that no worker has started yet.",
             labels=["kind"],
         )
         oldest = GaugeMetricFamily(

@@ -54,7 +54,11 @@ async def _late_jobs(state: AppState) -> list[str]:
         late = await waiting_jobs(
             session, requested_before=now - timedelta(seconds=settings.queued_warn_seconds)
         )
-    queues = {"backup": settings.queue("backups"), "restore": settings.queue("restores")}
+    queues = {
+        "backup": settings.queue("backups"),
+        "restore": settings.queue("restores"),
+        "drill": settings.queue("drills"),
+    }
     lines = [describe_wait(job, now, queues[job.kind]) for job in late[:MAX_WARNINGS]]
     if len(late) > MAX_WARNINGS:
         lines.append(f"and {len(late) - MAX_WARNINGS} more jobs waiting as long")

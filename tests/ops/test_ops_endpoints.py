@@ -12,6 +12,9 @@ from app.auth.service import ensure_admin
 from app.backups import lifecycle
 from app.db.engine import transaction
 from app.db.models import RestoreOperation, SystemBackup
+from app.drills import lifecycle as drill_lifecycle
+from app.drills import repository as drills
+from app.drills.lifecycle import ERROR, DrillResult
 from app.main import create_app
 from app.pipelines.context import PipelineContext
 from app.restores.targets import configured_target
@@ -164,3 +167,27 @@ async def test_jobs_no_worker_started_show_in_metrics_and_readyz_warns_of_old_on
     assert metrics[("lifeboat_jobs_waiting", (("kind", "backup"),))] >= 2
     assert metrics[("lifeboat_oldest_waiting_job_age_seconds", (("kind", "backup"),))] >= 600
     assert ("lifeboat_jobs_waiting", (("kind", "restore"),)) in metrics
+
+
+async def test_a_drill_no_worker_started_shows_in_metrics_and_readyz_warns_of_it(
+    client: httpx.AsyncClient, automation: PipelineContext
+) -> None:
+    backup_id = await add_backup(automation, datetime.now(UTC) - timedelta(hours=1))
+    async with transaction(automation.sessions) as session:
+        admin = await ensure_admin(session, "drills@test.local")
+        drill = await drills.insert_running(session, backup_id, admin.id)
+        assert drill is not None
+        drill.started_at = datetime.now(UTC) - timedelta(minutes=10)
+    try:
+        response = await client.get("/readyz")
+        metrics = samples((await client.get("/metrics")).text)
+    finally:  # no worker of a later test may take it up
+        await drill_lifecycle.finish(automation.sessions, drill.id, DrillResult(ERROR, "over"))
+
+    assert response.status_code == 200
+    [warning] = [w for w in response.json()["warnings"] if str(drill.id) in w]
+    assert warning.startswith(f"drill {drill.id} has waited 6")
+    assert automation.settings.queue("drills") in warning
+    assert "one at a time per drill server" in warning
+    assert metrics[("lifeboat_jobs_waiting", (("kind", "drill"),))] >= 1
+    assert metrics[("lifeboat_oldest_waiting_job_age_seconds", (("kind", "drill"),))] >= 600

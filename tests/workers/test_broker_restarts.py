@@ -10,6 +10,7 @@ the job again (workers/redispatch.py); RabbitMQ with its durable queues, which k
 """
 
 import os
+import re
 import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +31,7 @@ CREATE = 'mutation { createBackup(input: {type: PARTIAL, tables: ["meals"]}) { b
 RESTORE = "mutation ($input: RestoreBackupInput!) { restoreBackup(input: $input) { id } }"
 VERIFY = "mutation ($id: String!) { verifyBackup(backupId: $id) { backupId } }"
 STATUS = "query ($id: String!) { backup(backupId: $id) { status errorMessage } }"
+DRILL = "query ($id: String!) { backup(backupId: $id) { verification { status error } } }"
 
 
 @pytest.fixture(params=["redis", "rabbitmq"])
@@ -75,6 +77,10 @@ class Api:
         assert error["extensions"]["code"] == "SERVICE_UNAVAILABLE", error
         assert address in error["message"] and "LIFEBOAT_BROKER_URL" in error["message"]
         assert "guest" not in error["message"]  # the URL's credentials stay on the server
+
+    async def drill_done(self, backup_id: str) -> dict[str, Any] | None:
+        found = (await self(DRILL, {"id": backup_id}))["backup"]["verification"]
+        return found if found and found["status"] != "RUNNING" else None
 
     async def backup_done(self, backup_id: str) -> dict[str, Any] | None:
         backup = (await self(STATUS, {"id": backup_id}))["backup"]
@@ -155,15 +161,19 @@ async def test_after_broker_restarts_the_api_and_worker_reconnect_and_queued_job
         done = await wait_for(lambda: api.backup_done(first), timeout=120, message="backup 1")
         assert done["status"] == "COMPLETED", (done, worker.log()[-3000:])
 
-        # A job waiting in the queue (the worker is frozen, so nobody takes it) when the
-        # broker restarts.
+        # Jobs waiting in the queue (the worker is frozen, so nobody takes them) when the
+        # broker restarts: a backup, and a drill of the first one.
         freeze(worker, signal.SIGSTOP)
         try:
             second = (await api(CREATE))["createBackup"]["backupId"]
+            await api(VERIFY, {"id": first})
             broker_server.restart()
         finally:
             freeze(worker, signal.SIGCONT)
         done = await wait_for(lambda: api.backup_done(second), timeout=120, message="backup 2")
         assert done["status"] == "COMPLETED", (done, worker.log()[-3000:])
+        drill = await wait_for(lambda: api.drill_done(first), timeout=120, message="the drill")
+        assert drill["status"] == "PASSED", (drill, worker.log()[-3000:])
     if isinstance(broker_server, PrivateRedis):
         assert "the broker holds no message for it" in worker.log()
+        assert re.search(r"drill \S+ waits for a worker but the broker holds no", worker.log())
