@@ -29,8 +29,8 @@ from app.backups.reaper import reap_dead_backups
 from app.db.engine import transaction
 from app.drills.scheduled import request_scheduled_drills, retention_waits
 from app.health.checks import before_backup
-from app.jobs import JobNotSent, Jobs
-from app.jobs.dispatch import broker_address, fail_unstarted, not_queued_message
+from app.jobs import Jobs
+from app.jobs.dispatch import send_or_fail
 from app.notifications.service import (
     notify_backup_finished,
     notify_restore_finished,
@@ -116,20 +116,13 @@ async def _fire(deps: SchedulerDeps, now: datetime, report: TickReport) -> None:
 
 async def _failed_unsent(deps: SchedulerDeps, fired: Fired, report: TickReport) -> bool:
     """Send the fired backup's job (its row is committed by now); True when the broker
-    refused it and the backup was failed instead.
-
-    As for a backup an admin asks for (app/jobs/dispatch.py): nothing would run it (RabbitMQ
-    never sends a message again), so it is failed now, saying why, not left CREATING.
-    """
-    try:
-        deps.jobs.export_backup(fired.backup_id)
+    refused it and the backup was failed instead, as one an admin asks for is: nothing would
+    run it (RabbitMQ never sends a message again), so it is not left CREATING."""
+    message = await send_or_fail(
+        deps.jobs, deps.sessions, deps.settings.broker_url, "backup", fired.backup_id
+    )
+    if message is None:
         return False
-    except JobNotSent as error:
-        address = broker_address(deps.settings.broker_url)
-        message = not_queued_message("backup", address, error)
-    if not await fail_unstarted(deps.sessions, "backup", fired.backup_id, message):
-        return False  # the broker took it despite the error: a worker has started it
-    logger.error("schedule %s: %s", fired.schedule_name, message)
     report.errors.append(f"fire: schedule {fired.schedule_name}: {message}")
     return True
 

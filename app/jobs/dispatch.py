@@ -21,7 +21,7 @@ from app.db.drill_models import Verification
 from app.db.engine import transaction
 from app.db.models import RestoreOperation, SystemBackup
 from app.errors import AppError
-from app.jobs import JobNotSent
+from app.jobs import JobNotSent, Jobs
 from app.state import AppState
 
 logger = logging.getLogger("lifeboat.jobs")
@@ -50,23 +50,38 @@ def not_queued_message(kind: Kind, address: str, error: JobNotSent) -> str:
 
 async def send_job(state: AppState, kind: Kind, job_id: str) -> None:
     """Send a committed job's message; if the broker refuses, fail the job and raise."""
+    message = await send_or_fail(
+        state.jobs, state.sessions, state.settings.broker_url, kind, job_id
+    )
+    if message is not None:
+        raise JobNotQueued(message)
+
+
+async def send_or_fail(
+    jobs: Jobs,
+    sessions: async_sessionmaker[AsyncSession],
+    broker_url: str,
+    kind: Kind,
+    job_id: str,
+) -> str | None:
+    """Send a committed job's message; if the broker refuses it, fail the job (unless a
+    worker started it after all: the broker took the message despite the error) and return
+    why. None when the job is on its way."""
     send = {
-        "backup": state.jobs.export_backup,
-        "restore": state.jobs.restore_backup,
-        "drill": state.jobs.verify_backup,
+        "backup": jobs.export_backup,
+        "restore": jobs.restore_backup,
+        "drill": jobs.verify_backup,
     }[kind]
     try:
         send(job_id)
+        return None
     except JobNotSent as error:
-        message = not_queued_message(kind, broker_address(state.settings.broker_url), error)
-        logger.error("%s %s: %s", kind, job_id, message)
-        failed = await fail_unstarted(state.sessions, kind, job_id, message)
-        if failed:
-            raise JobNotQueued(message) from error
-        # A worker started it after all: the broker took the message despite the error.
+        message = not_queued_message(kind, broker_address(broker_url), error)
+    logger.error("%s %s: %s", kind, job_id, message)
+    return message if await _fail_unstarted(sessions, kind, job_id, message) else None
 
 
-async def fail_unstarted(
+async def _fail_unstarted(
     sessions: async_sessionmaker[AsyncSession], kind: Kind, job_id: str, message: str
 ) -> bool:
     """Fail the job if no worker has started it (a drill: ERROR); returns whether it was."""

@@ -31,6 +31,13 @@ def deps_for(ctx: PipelineContext, jobs: RecordingJobs | None = None) -> Schedul
     )
 
 
+async def add_daily(ctx: PipelineContext) -> Schedule:
+    """Daily at 02:00, created at the start of 2026, first due at 02:00 that day."""
+    return await add_schedule(
+        ctx, cron="0 2 * * *", created_at=JAN1, next_run_at=JAN1 + timedelta(hours=2)
+    )
+
+
 async def scheduled_backups(ctx: PipelineContext, schedule: Schedule) -> list[SystemBackup]:
     async with ctx.sessions() as session:
         rows = await session.scalars(
@@ -58,9 +65,7 @@ async def test_a_due_schedule_fires_once_as_the_system_account(
     automation: PipelineContext, target: asyncpg.Connection
 ) -> None:
     ctx = automation
-    daily = await add_schedule(
-        ctx, cron="0 2 * * *", created_at=JAN1, next_run_at=JAN1 + timedelta(hours=2)
-    )
+    daily = await add_daily(ctx)
     jobs = RecordingJobs()
 
     await fire(ctx, JAN1 + timedelta(hours=2, seconds=5), jobs)
@@ -86,9 +91,7 @@ async def test_a_schedule_not_yet_due_does_not_fire(
     automation: PipelineContext, target: asyncpg.Connection
 ) -> None:
     ctx = automation
-    daily = await add_schedule(
-        ctx, cron="0 2 * * *", created_at=JAN1, next_run_at=JAN1 + timedelta(hours=2)
-    )
+    daily = await add_daily(ctx)
     jobs = RecordingJobs()
     await fire(ctx, JAN1 + timedelta(hours=1, minutes=59, seconds=59), jobs)
     assert await scheduled_backups(ctx, daily) == [] and jobs.exports == []
@@ -98,9 +101,7 @@ async def test_missed_runs_fire_once_for_the_latest_due_time(
     automation: PipelineContext, target: asyncpg.Connection
 ) -> None:
     ctx = automation
-    daily = await add_schedule(
-        ctx, cron="0 2 * * *", created_at=JAN1, next_run_at=JAN1 + timedelta(hours=2)
-    )
+    daily = await add_daily(ctx)
     jobs = RecordingJobs()
     # Down from Jan 1 01:00 to Jan 5 03:00: five due times passed.
     await fire(ctx, datetime(2026, 1, 5, 3, 0, tzinfo=UTC), jobs)
@@ -217,9 +218,7 @@ async def test_a_scheduled_backup_the_broker_does_not_take_is_failed_saying_why(
     automation: PipelineContext, target: asyncpg.Connection
 ) -> None:
     ctx = automation
-    daily = await add_schedule(
-        ctx, cron="0 2 * * *", created_at=JAN1, next_run_at=JAN1 + timedelta(hours=2)
-    )
+    daily = await add_daily(ctx)
 
     report = await tick(deps_for(ctx, RefusingJobs()), JAN1 + timedelta(hours=2, seconds=5))
 
