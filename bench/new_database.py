@@ -27,9 +27,16 @@ PG_RESTORE_DB = "lifeboat_bench_new_pg_restore"
 
 
 def measure(
-    stack: Stack, gql: GraphQL, backup_id: str, dump: Path | None, repeat: int, timeout: float
+    stack: Stack,
+    gql: GraphQL,
+    backup_id: str,
+    dump: Path | None,
+    repeat: int,
+    timeout: float,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
-    """`repeat` rounds of (pg_restore -j 2 whole, Lifeboat into a new database), alternating."""
+    """`repeat` rounds of (pg_restore -j 2 whole, Lifeboat into a new database), alternating;
+    with `profile`, py-spy samples the worker in Lifeboat's rounds (the last round's kept)."""
     if "targetDatabase" not in _input_fields(gql, "RestoreBackupInput"):
         raise NotAvailable("restoreBackup has no targetDatabase yet")
     try:
@@ -37,7 +44,7 @@ def measure(
             "lifeboat",
             repeat,
             dump,
-            lambda: _lifeboat(stack, gql, backup_id, timeout),
+            lambda: _lifeboat(stack, gql, backup_id, timeout, profile),
             lambda path: versus_pg_restore.pg_restore_whole(PG_RESTORE_DB, path, statements=True),
             drop_before={"lifeboat": LIFEBOAT_DB, "pg_restore": PG_RESTORE_DB},
         )
@@ -48,9 +55,11 @@ def measure(
     return _summary(rounds, checks)
 
 
-def _lifeboat(stack: Stack, gql: GraphQL, backup_id: str, timeout: float) -> dict[str, Any]:
+def _lifeboat(
+    stack: Stack, gql: GraphQL, backup_id: str, timeout: float, profile: Path | None
+) -> dict[str, Any]:
     load = load_average()
-    watching = observed(stack, database=LIFEBOAT_DB, api=False)
+    watching = observed(stack, profile, database=LIFEBOAT_DB, api=False)
     done = restore_until_finished(gql, backup_id, timeout, watching, LIFEBOAT_DB)
     wall, final = done["wall_seconds"], done["final"]
     return {

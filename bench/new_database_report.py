@@ -34,7 +34,9 @@ def render(results: dict[str, Any]) -> list[str]:
     ]
     for number, figures in enumerate(section.get("rounds") or [], 1):
         parts = [
-            f"{side} {figures[side]['seconds']:.1f}s (load {figures[side]['load_before'][0]})"
+            f"{side} {figures[side]['seconds']:.1f}s (load {figures[side]['load_before'][0]}"
+            + _wal(figures[side])
+            + ")"
             for side in figures["order"]
             if side in figures
         ]
@@ -97,6 +99,11 @@ def _backup_schema_step(results: dict[str, Any]) -> float | None:
         if step["step"] == "schema":
             return float(step["seconds"])
     return None
+
+
+def _wal(figures: dict[str, Any]) -> str:
+    wal = figures.get("wal")
+    return f", WAL {wal['mb']:.0f} MB, {wal['fpi']:.0f} full pages" if wal else ""
 
 
 def _gist(query: str) -> str:

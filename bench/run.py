@@ -77,7 +77,10 @@ def _lifeboat(results: dict[str, Any], args: argparse.Namespace, dump: Path | No
         gql = GraphQL(stack.api_url, stack.token)
 
         def new_db(backup_id: str) -> dict[str, Any]:
-            return new_database.measure(stack, gql, backup_id, dump, args.repeat, args.timeout)
+            profile = RESULTS / "profile-new-database.txt" if args.profile else None
+            return new_database.measure(
+                stack, gql, backup_id, dump, args.repeat, args.timeout, profile
+            )
 
         try:
             profile = RESULTS / "profile-backup.txt" if args.profile else None

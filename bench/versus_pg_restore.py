@@ -42,11 +42,13 @@ def alternate(
                 continue
             drop(drop_before[side])
             psql("postgres", "CHECKPOINT")  # nobody pays for the other's dirty pages
+            wal_before = wal_written()
             if side == ours:
                 figures[side] = run_ours()
             else:
                 assert dump is not None
                 figures[side] = run_pg_restore(dump)
+            figures[side]["wal"] = wal_since(wal_before)
         figures["ratio"] = ratio(figures, ours)
         log.info("%s, round %d: %s", ours, number + 1, line(figures))
         rounds.append(figures)
@@ -71,6 +73,24 @@ def pg_restore_whole(database: str, dump: Path, statements: bool) -> dict[str, A
     if activity is not None:
         figures["database"] = activity.summary()
     return figures
+
+
+def wal_written() -> dict[str, float]:
+    """The server's WAL counters (pg_stat_wal: the whole cluster, so both sides are read the
+    same way; nothing else writes much while a side runs)."""
+    row = psql("postgres", "SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal")
+    records, fpi, written = row.strip().split("|")
+    return {"records": float(records), "fpi": float(fpi), "bytes": float(written)}
+
+
+def wal_since(before: dict[str, float]) -> dict[str, float]:
+    """WAL written since `before`: records, full-page images, megabytes."""
+    now = wal_written()
+    return {
+        "records": now["records"] - before["records"],
+        "fpi": now["fpi"] - before["fpi"],
+        "mb": round((now["bytes"] - before["bytes"]) / 2**20, 1),
+    }
 
 
 def ratio(figures: dict[str, Any], ours: str) -> float | None:

@@ -1,9 +1,11 @@
 """The broker chosen from LIFEBOAT_BROKER_URL, and how promptly an idle worker sees work."""
 
+import threading
 import time
 
 import dramatiq
 import pytest
+from dramatiq.broker import Consumer
 
 from app.settings import Settings
 from workers.broker import HEARTBEAT_TIMEOUT_MS, PromptRedisBroker, create_broker
@@ -17,18 +19,64 @@ def test_an_idle_redis_worker_looks_for_work_every_tenth_of_a_second(settings: S
     # Dramatiq's worker asks for a 1 s idle timeout by default; the broker caps it.
     consumer = broker.consume(queue, prefetch=1, timeout=1000)
     try:
-        for _ in range(12):  # long enough for the backoff to reach its ceiling
-            assert next(consumer) is None
-        waits = []
-        for _ in range(3):  # empty looks at the ceiling: 50-100 ms capped, 0.5-1 s if not
-            started = time.monotonic()
-            assert next(consumer) is None
-            waits.append(time.monotonic() - started)
+        waits = _waits_at_the_ceiling(consumer)  # 50-100 ms capped, 0.5-1 s if not
         assert min(waits) < 0.4, waits
     finally:
         consumer.close()
         broker.flush(queue)
         broker.close()
+
+
+def _waits_at_the_ceiling(consumer: Consumer) -> list[float]:
+    """Seconds each of three looks at an empty queue took, once the backoff is at its top."""
+    for _ in range(12):
+        assert next(consumer) is None
+    waits = []
+    for _ in range(3):
+        started = time.monotonic()
+        assert next(consumer) is None
+        waits.append(time.monotonic() - started)
+    return waits
+
+
+def test_a_worker_with_no_free_thread_looks_for_work_once_a_second(settings: Settings) -> None:
+    """While its one thread runs a job, a worker's idle consumers wait 0.5-1 s between looks
+    (the CPU goes to the job); once the job ends, 50-100 ms again."""
+    broker = PromptRedisBroker(url="redis://127.0.0.1:6379/0")
+    queue = f"{settings.queue_prefix}busy_probe"
+    idle_queue = f"{settings.queue_prefix}busy_probe_idle"
+    started, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        started.set()
+        release.wait(30)
+
+    actor = dramatiq.actor(hold, broker=broker, queue_name=queue, actor_name="busy_probe")
+    broker.declare_queue(idle_queue)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    consumer = broker.consume(idle_queue, prefetch=1, timeout=1000)
+    try:
+        assert not broker.jobs.all_threads_busy
+        actor.send()
+        assert started.wait(10), "the worker never started the job"
+        assert broker.jobs.all_threads_busy
+        busy = _waits_at_the_ceiling(consumer)
+        assert min(busy) >= 0.45, busy
+        release.set()
+        deadline = time.monotonic() + 10
+        while broker.jobs.all_threads_busy:
+            assert time.monotonic() < deadline, "the job never ended"
+            time.sleep(0.01)
+        idle = _waits_at_the_ceiling(consumer)
+        assert max(idle) < 0.4, idle
+    finally:
+        release.set()
+        consumer.close()
+        worker.stop()
+        for name in (queue, idle_queue):
+            broker.flush(name)
+        broker.client.connection_pool.disconnect()  # the worker's threads each opened one
 
 
 def test_an_unknown_broker_url_is_refused(settings: Settings) -> None:
