@@ -78,16 +78,15 @@ def pg_restore_whole(database: str, dump: Path, statements: bool) -> dict[str, A
 def wal_written() -> dict[str, float]:
     """The server's WAL counters (pg_stat_wal: the whole cluster, so both sides are read the
     same way; nothing else writes much while a side runs)."""
-    row = psql("postgres", "SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal")
-    records, fpi, written = row.strip().split("|")
-    return {"records": float(records), "fpi": float(fpi), "bytes": float(written)}
+    row = psql("postgres", "SELECT wal_fpi, wal_bytes FROM pg_stat_wal")
+    fpi, written = row.strip().split("|")
+    return {"fpi": float(fpi), "bytes": float(written)}
 
 
 def wal_since(before: dict[str, float]) -> dict[str, float]:
-    """WAL written since `before`: records, full-page images, megabytes."""
+    """WAL written since `before`: full-page images, megabytes."""
     now = wal_written()
     return {
-        "records": now["records"] - before["records"],
         "fpi": now["fpi"] - before["fpi"],
         "mb": round((now["bytes"] - before["bytes"]) / 2**20, 1),
     }

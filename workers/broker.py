@@ -28,7 +28,8 @@ BUSY_POLL_MS = 1000
 # The messages a dead worker had taken (its prefetched ones included, which no lease covers:
 # the jobs were not started) go back to their queue once its heartbeat is this old. A live
 # worker's heartbeat is refreshed by every poll of any of its queues, ten times a second
-# while one is idle, so 10 s leaves a wide margin; a live worker wrongly taken for dead only
+# while one is idle and at least once a second while its threads are busy, so 10 s leaves a
+# wide margin; a live worker wrongly taken for dead only
 # causes a harmless second delivery (the job's lease refuses it).
 HEARTBEAT_TIMEOUT_MS = 10_000
 # Out of a million Redis commands: how many also move dead workers' messages back (for the
