@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.wait import WebDriverWait
@@ -66,7 +67,15 @@ class Dashboard:
         return found[0] if found else None
 
     def text(self, css: str) -> str:
-        element = self._first(css)
+        """The first match's visible text, "" if none. The page may re-render between finding
+        the element and reading it (an error replaced once data loads): then it looks again."""
+        for _ in range(9):
+            element = self._first(css)
+            try:
+                return element.text if element is not None else ""
+            except StaleElementReferenceException:
+                continue
+        element = self._first(css)  # a page that never stops re-rendering fails here
         return element.text if element is not None else ""
 
     def wait_for_text(self, css: str, expected: str, timeout: float = DEADLINE) -> str:
