@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import versus_pg_restore
-from bench.graphql import GraphQL, poll
+from bench.graphql import GraphQL, finished_seconds, poll
 from bench.lifeboat import NotAvailable, observed
 from bench.measure import BenchError, load_average
 from bench.stack import Stack
@@ -59,7 +59,7 @@ def _drill(stack: Stack, gql: GraphQL, backup_id: str, timeout: float) -> dict[s
     get = f"query($id: String!) {{ backup(backupId: $id) {{ {VERIFICATION} }} }}"
     load = load_average()
     with observed(stack, statements=False, api=False) as figures:
-        started = time.perf_counter()
+        started, sent_at = time.perf_counter(), time.time()
         asked = gql(mutation, id=backup_id)["verifyBackup"]["verification"]
         if asked["status"] != "RUNNING":
             raise BenchError(f"verifyBackup answered {asked['status']}")
@@ -68,7 +68,8 @@ def _drill(stack: Stack, gql: GraphQL, backup_id: str, timeout: float) -> dict[s
             lambda drill: drill["status"] != "RUNNING",
             timeout,
         )
-        wall = time.perf_counter() - started
+        noticed = time.perf_counter() - started
+    wall = finished_seconds(sent_at, final.get("finishedAt"), noticed)
     if final["status"] != "PASSED":
         raise BenchError(f"the drill of {backup_id} is {final['status']}: {final['error']}")
     steps = final.get("stepTimes") or []

@@ -2,11 +2,17 @@
 
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from bench.measure import BenchError
+
+# Seconds between polls of a job's status. The figures come from the job's own timestamps
+# (finished_seconds), not from when a poll noticed it, so polling can be slow: each poll costs
+# the API and the bench CPU that, on two cores, the job under test would otherwise have had.
+POLL_SECONDS = 1.0
 
 
 class GraphQL:
@@ -41,7 +47,7 @@ def poll(
     done: Callable[[dict[str, Any]], bool],
     timeout: float,
     on_sample: Callable[[float, dict[str, Any]], None] | None = None,
-    interval: float = 0.2,
+    interval: float = POLL_SECONDS,
 ) -> dict[str, Any]:
     """Fetch every `interval` seconds until `done`; BenchError after `timeout` seconds."""
     started = time.perf_counter()
@@ -55,3 +61,14 @@ def poll(
         if elapsed > timeout:
             raise BenchError(f"still not finished after {timeout:.0f} s: {value}")
         time.sleep(interval)
+
+
+def finished_seconds(sent_at: float, finished_at: str | None, noticed: float) -> float:
+    """Seconds from sending a job's mutation (`sent_at`, time.time()) to the job's own
+    completion timestamp; `noticed` (the seconds until a poll saw it) when it has none.
+
+    The API's timestamps come from PostgreSQL's clock, the machine's own, as time.time() does.
+    """
+    if not finished_at:
+        return noticed
+    return datetime.fromisoformat(finished_at).timestamp() - sent_at

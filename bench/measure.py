@@ -107,32 +107,40 @@ class RssSampler(PeriodicSampler):
     Dramatiq's CLI process forks the worker process(es) that run actors; the sampler keeps a
     peak per process so the report can name the forked worker that did the work (the child
     that used the most CPU during the sampling) apart from the idle supervising parent.
+    Finding the descendants reads every process on the machine, so it is done once every
+    `walk_every` samples; the samples between read only the RSS of the processes found (the
+    sampler's CPU is taken from the job it measures).
     """
 
     root_pid: int
     interval: float = 0.1
+    walk_every: int = 10
     peaks: dict[int, ProcessPeak] = field(default_factory=dict)
     samples: int = 0
     series_every: int = 5  # keep every 5th sample as the RSS-over-time series
     _started: float = 0.0
     _cpu_start: dict[int, float] = field(default_factory=dict)
+    _processes: list[psutil.Process] = field(default_factory=list)
 
     def _begin(self) -> None:
         self._started = time.perf_counter()
 
     def _sample(self) -> None:
-        try:
-            root = psutil.Process(self.root_pid)
-            processes = [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return
+        # The last sample (on leaving, the stop event set) walks too: the CPU figures are final.
+        walk = self.samples % self.walk_every == 0 or self._stop.is_set()
+        if walk:
+            try:
+                root = psutil.Process(self.root_pid)
+                self._processes = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
         self.samples += 1
-        for process in processes:
+        for process in self._processes:
             try:
                 with process.oneshot():
                     rss = process.memory_info().rss
-                    cpu = sum(process.cpu_times()[:2])
-                    name = process.name()
+                    cpu = sum(process.cpu_times()[:2]) if walk else None
+                    name = process.name() if process.pid not in self.peaks else ""
             except psutil.NoSuchProcess:
                 continue
             peak = self.peaks.get(process.pid)
@@ -140,12 +148,13 @@ class RssSampler(PeriodicSampler):
                 peak = self.peaks[process.pid] = ProcessPeak(
                     process.pid, name, process.pid == self.root_pid, start_rss=rss
                 )
-                self._cpu_start[process.pid] = cpu
             peak.peak_rss = max(peak.peak_rss, rss)
             if self.samples % self.series_every == 0:
                 elapsed = round(time.perf_counter() - self._started, 1)
                 peak.series.append((elapsed, round(rss / MB)))
-            peak.cpu_seconds = cpu - self._cpu_start[process.pid]
+            if cpu is not None:
+                self._cpu_start.setdefault(process.pid, cpu)
+                peak.cpu_seconds = cpu - self._cpu_start[process.pid]
 
     def busiest_child(self) -> ProcessPeak | None:
         """The forked worker that used the most CPU while sampling (the one that did the work)."""

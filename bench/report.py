@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import drill_report, new_database_report
+from bench.graphql import POLL_SECONDS
 from bench.measure import MB
 
 # (name, goal, where we mean to end up): every ratio is "lower is better".
@@ -225,7 +226,8 @@ def render(results: dict[str, Any]) -> str:
         if exact:
             lines.append(f"  Lifeboat's steps (the worker's own clock): {exact}")
         elif timeline:
-            lines.append(f"  Lifeboat's steps (polled every 0.2 s: ±0.2 s): {_steps(timeline)}")
+            polled = f"polled every {POLL_SECONDS:g} s: ±{POLL_SECONDS:g} s"
+            lines.append(f"  Lifeboat's steps ({polled}): {_steps(timeline)}")
         database = _get(section, "database")
         if database and database.get("statements"):
             ran = "; ".join(

@@ -1,8 +1,8 @@
 """What the database was doing during a run: pg_stat_activity of the target, sampled.
 
-Lifeboat's timeline is only as fine as the bench's polling (0.2 s), and its step clock does not
-see inside a step. The database side is exact: every statement the worker runs
-on the target (each COPY, index build, foreign-key validation, COMMIT) has a query_start, and
+Lifeboat's timeline is only as fine as the bench's polling (graphql.POLL_SECONDS), and its
+step clock does not see inside a step. The database side is exact: every statement the worker
+runs on the target (each COPY, index build, foreign-key validation, COMMIT) has a query_start, and
 the time a transaction sits idle is the time the database waits on the worker. Each sample
 also notes what the statement was waiting for (pg_stat_activity's wait event, "running" when
 none: on a CPU or waiting for one), so a statement's time can be split into work and waits.
