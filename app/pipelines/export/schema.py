@@ -85,14 +85,7 @@ async def _run_pg_dump(
     env = {"PGCONNECT_TIMEOUT": "30", **os.environ, **secrets}
     # stderr to a file, not a pipe: nothing has to drain it while stdout is read.
     with tempfile.TemporaryFile() as stderr:
-        process = await asyncio.to_thread(
-            subprocess.Popen,
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr,
-            env=env,
-        )
+        process = await _start(command, stderr, env)
         try:
             # One thread reads pg_dump's stdout into the writer until it ends (measured: an
             # asyncio subprocess, its watcher thread and a thread hop per chunk kept ~10 MB
@@ -110,6 +103,35 @@ async def _run_pg_dump(
         )
     if said:
         logger.warning("pg_dump: %s", said)
+
+
+async def _start(
+    command: list[str], stderr: IO[bytes], env: dict[str, str]
+) -> "subprocess.Popen[bytes]":
+    """Start pg_dump in a thread (fork and exec would hold up the event loop).
+
+    A cancellation that comes while the thread starts it must not leave pg_dump running with
+    nobody to stop it: the thread finishes, and what it started is killed and reaped.
+    """
+    starting = asyncio.ensure_future(
+        asyncio.to_thread(
+            subprocess.Popen,
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=env,
+        )
+    )
+    try:
+        return await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        started = await starting
+        started.kill()
+        await asyncio.to_thread(started.wait)
+        if started.stdout is not None:
+            started.stdout.close()
+        raise
 
 
 def _pump(

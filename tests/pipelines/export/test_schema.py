@@ -4,6 +4,8 @@ import asyncio
 import hashlib
 import os
 import subprocess
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -168,6 +170,50 @@ async def test_a_cancelled_export_kills_its_pg_dump_and_keeps_nothing(
 
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # killed and reaped, not left running or a zombie
+    row = await backup_row(ctx, backup_id)
+    assert row.status == "failed" and row.error_message is not None
+    assert "cancelled during the schema step" in row.error_message
+    assert ctx.archives.list(keys.backup_prefix(backup_id)) == []
+
+
+async def test_an_export_cancelled_while_its_pg_dump_is_starting_leaves_no_pg_dump_behind(
+    pipeline_context: PipelineContext,
+    target: asyncpg.Connection,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # pg_dump starts in a thread; a worker shutting down may cancel the export right then
+    # (CI once did: the export's task was cancelled before it took the started process in,
+    # and the process ran on). Starting pg_dump is slowed here so that the cancellation
+    # lands inside that window every time.
+    folder = pg_dump.hanging(tmp_path / "bin", tmp_path / "pg_dump.pid")
+    ctx = with_settings(pipeline_context, pg_bin_dir=str(folder))
+    starting = threading.Event()
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def slow_start(command: list[str], **options: object) -> subprocess.Popen[bytes]:
+        if "--schema-only" not in command:  # `pg_dump --version` and the like
+            return real_popen(command, **options)  # type: ignore[call-overload,no-any-return]
+        starting.set()
+        time.sleep(0.5)
+        process = real_popen(command, **options)  # type: ignore[call-overload]
+        started.append(process)
+        return process  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(subprocess, "Popen", slow_start)
+    backup_id = await create_backup_row(ctx, target, "full")
+    export = asyncio.create_task(run_export(ctx, backup_id))
+    assert await asyncio.to_thread(starting.wait, 60), "pg_dump never started"
+
+    export.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await export
+
+    assert len(started) == 1
+    assert started[0].returncode is not None  # killed and reaped
+    with pytest.raises(ProcessLookupError):
+        os.kill(started[0].pid, 0)
     row = await backup_row(ctx, backup_id)
     assert row.status == "failed" and row.error_message is not None
     assert "cancelled during the schema step" in row.error_message
