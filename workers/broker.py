@@ -29,8 +29,8 @@ BUSY_POLL_MS = 1000
 # the jobs were not started) go back to their queue once its heartbeat is this old. A live
 # worker's heartbeat is refreshed by every poll of any of its queues, ten times a second
 # while one is idle and at least once a second while its threads are busy, so 10 s leaves a
-# wide margin; a live worker wrongly taken for dead only
-# causes a harmless second delivery (the job's lease refuses it).
+# wide margin; a live worker wrongly taken for dead only causes a harmless second delivery
+# (the job's lease refuses it).
 HEARTBEAT_TIMEOUT_MS = 10_000
 # Out of a million Redis commands: how many also move dead workers' messages back (for the
 # queue polled). Dramatiq's 0.1 % meant a wait of ~10-20 s more; 5 % of ten polls a second is

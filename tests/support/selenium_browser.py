@@ -69,14 +69,14 @@ class Dashboard:
     def text(self, css: str) -> str:
         """The first match's visible text, "" if none. The page may re-render between finding
         the element and reading it (an error replaced once data loads): then it looks again."""
-        for _ in range(9):
+        for attempt in range(10):
             element = self._first(css)
             try:
                 return element.text if element is not None else ""
             except StaleElementReferenceException:
-                continue
-        element = self._first(css)  # a page that never stops re-rendering fails here
-        return element.text if element is not None else ""
+                if attempt == 9:  # a page that never stops re-rendering fails here
+                    raise
+        raise AssertionError("unreachable")
 
     def wait_for_text(self, css: str, expected: str, timeout: float = DEADLINE) -> str:
         self.wait(lambda: expected in self.text(css), f"{expected!r} in {css!r}", timeout)

@@ -93,8 +93,7 @@ async def _run_pg_dump(
             code = await asyncio.to_thread(_pump, process, writer, on_bytes)
         finally:
             if process.poll() is None:  # failed or cancelled: pg_dump must not outlive us
-                process.kill()
-                await asyncio.to_thread(process.wait)
+                await _kill(process)
         said = _tail(stderr, STDERR_BYTES)
     if code != 0:
         raise SchemaDumpFailed(
@@ -127,11 +126,16 @@ async def _start(
         return await asyncio.shield(starting)
     except asyncio.CancelledError:
         started = await starting
-        started.kill()
-        await asyncio.to_thread(started.wait)
+        await _kill(started)
         if started.stdout is not None:
             started.stdout.close()
         raise
+
+
+async def _kill(process: "subprocess.Popen[bytes]") -> None:
+    """Kill pg_dump and reap it, so it is neither left running nor a zombie."""
+    process.kill()
+    await asyncio.to_thread(process.wait)
 
 
 def _pump(
